@@ -1,0 +1,88 @@
+package moderation
+
+// Action is what the product should do with a piece of content.
+type Action string
+
+// Actions, from least to most severe.
+const (
+	Allow  Action = "allow"  // publish
+	Review Action = "review" // publish or hold as the product prefers; a human should look
+	Block  Action = "block"  // refuse
+)
+
+// Rank orders actions by severity: allow < review < block.
+func (a Action) Rank() int {
+	switch a {
+	case Review:
+		return 1
+	case Block:
+		return 2
+	}
+	return 0
+}
+
+// Valid reports whether a is a known action.
+func (a Action) Valid() bool { return a == Allow || a == Review || a == Block }
+
+// Content is one piece of user content to screen.
+type Content struct {
+	Text      string
+	UserID    string // optional: the author
+	ContentID string // optional: the product's id for the note
+}
+
+// Verdict is the explainable result of screening one piece of content.
+type Verdict struct {
+	Action        Action          `json:"action"`
+	Categories    []CategoryScore `json:"categories"`
+	Language      Language        `json:"language"`
+	Matches       []Match         `json:"matches"`
+	Signals       []Signal        `json:"signals,omitempty"`
+	Cached        bool            `json:"cached"`
+	PolicyVersion string          `json:"policy_version"`
+}
+
+// CategoryScore is a category at or above its reporting threshold.
+type CategoryScore struct {
+	Category Category `json:"category"`
+	Score    float64  `json:"score"`
+}
+
+// Language is the detected language of a text: an ISO 639-1 code, or "und"
+// when the text is too short or too mixed to tell.
+type Language struct {
+	Code       string  `json:"code"`
+	Confidence float64 `json:"confidence"`
+}
+
+// Undetermined is the language code for text whose language cannot be told.
+const Undetermined = "und"
+
+// Match is one rule that matched, with byte offsets [Start, End) into the
+// original text.
+type Match struct {
+	Rule     string   `json:"rule"`
+	Category Category `json:"category"`
+	Start    int      `json:"start"`
+	End      int      `json:"end"`
+	Score    float64  `json:"score"`
+}
+
+// Signal is a piece of evidence that is not a span of text: a spam wave, too
+// many links, a disposable e-mail host. Detail never contains user text.
+type Signal struct {
+	Name     string   `json:"name"`
+	Category Category `json:"category"`
+	Score    float64  `json:"score"`
+	Detail   string   `json:"detail,omitempty"`
+}
+
+// Score returns the verdict's score for category c, or 0.
+func (v Verdict) Score(c Category) float64 {
+	for _, cs := range v.Categories {
+		if cs.Category == c {
+			return cs.Score
+		}
+	}
+	return 0
+}
