@@ -1,0 +1,215 @@
+package rules
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/aup-dev/aup/internal/moderation"
+)
+
+// policy is a valid policy.conf for every category.
+func policy() string {
+	var b strings.Builder
+	b.WriteString("# category report review block\n")
+	for _, c := range moderation.Categories {
+		if c == moderation.Profanity {
+			b.WriteString("profanity 0.3 - -\n")
+			continue
+		}
+		b.WriteString(string(c) + " 0.3 0.5 0.85\n")
+	}
+	return b.String()
+}
+
+func folder(files map[string]string) fstest.MapFS {
+	fsys := fstest.MapFS{"policy.conf": {Data: []byte(policy())}}
+	for name, data := range files {
+		fsys[name] = &fstest.MapFile{Data: []byte(data)}
+	}
+	return fsys
+}
+
+func TestParseEntries(t *testing.T) {
+	set, problems := Parse(folder(map[string]string{
+		"en/hate.rules": `# comment
+@score 0.8
+@id hate.en.dehuman
+vermin
+go back to ~3 country   # trailing comment
+hurensohn*
+*ficker | score=0.4
+/\bkill all \w+s\b/ | id=violence.en.kill_all category=violence
+!cocktail
+`,
+		"any/privacy.rules": "$card | \n$email | min=5\n",
+		"hosts/phish.hosts": "@category fraud\n@score 0.9\nEvil.Example.\nevil.example\n",
+	}))
+	for _, p := range problems {
+		t.Errorf("unexpected problem: %s", p)
+	}
+	byID := map[string]Rule{}
+	for _, r := range set.Rules {
+		byID[r.ID] = r
+	}
+	tests := []struct {
+		id    string
+		check func(Rule) bool
+	}{
+		{"hate.en.dehuman.vermin", func(r Rule) bool {
+			return r.Kind == Words && r.Score == 0.8 && r.Lang == "en" && r.Category == moderation.Hate && r.Source == "en/hate.rules:4"
+		}},
+		{"hate.en.dehuman.go_back_to_~3_country", func(r Rule) bool {
+			return len(r.Parts) == 2 && r.Parts[0] == Part{Text: "go back to", Gap: 3} && r.Parts[1].Text == "country"
+		}},
+		{"hate.en.dehuman.hurensohn*", func(r Rule) bool { return r.Parts[0].OpenEnd && !r.Parts[0].OpenStart }},
+		{"hate.en.dehuman.*ficker", func(r Rule) bool { return r.Parts[0].OpenStart && r.Score == 0.4 }},
+		{"violence.en.kill_all", func(r Rule) bool { return r.Kind == Pattern && r.Category == moderation.Violence }},
+		{"privacy.any.$card", func(r Rule) bool { return r.Kind == Detector && r.Detector == "card" }},
+		{"privacy.any.$email", func(r Rule) bool { return r.IntOption("min", 1) == 5 }},
+		{"fraud.phish", func(r Rule) bool {
+			return r.Kind == Hosts && r.Score == 0.9 && len(r.Hosts) == 1 && r.Hosts[0] == "evil.example"
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.id, func(t *testing.T) {
+			r, ok := byID[tc.id]
+			if !ok {
+				t.Fatalf("no rule %q; have %v", tc.id, keys(byID))
+			}
+			if !tc.check(r) {
+				t.Errorf("rule %q: %+v", tc.id, r)
+			}
+		})
+	}
+	var exceptions int
+	for _, r := range set.Rules {
+		if r.Kind == Exception {
+			exceptions++
+		}
+	}
+	if exceptions != 1 {
+		t.Errorf("got %d exceptions, want 1", exceptions)
+	}
+	if th := set.Thresholds[moderation.Profanity]; !math.IsInf(th.Block, 1) || th.Report != 0.3 {
+		t.Errorf("profanity thresholds = %+v", th)
+	}
+}
+
+func keys(m map[string]Rule) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string // substring of the first error, with its position
+	}{
+		{"unknown option", map[string]string{"en/hate.rules": "x | scor=1"}, `en/hate.rules:1: unknown option "scor"`},
+		{"bad score", map[string]string{"en/hate.rules": "\n@score 2"}, "en/hate.rules:2: @score: 2 is out of range"},
+		{"bad option score", map[string]string{"en/hate.rules": "x | score=abc"}, `en/hate.rules:1: score: "abc" is not a number`},
+		{"bad pattern", map[string]string{"en/hate.rules": "/a(b/ | id=x.y"}, "en/hate.rules:1: pattern: error parsing regexp"},
+		{"pattern without id", map[string]string{"en/hate.rules": "/ab/"}, "en/hate.rules:1: a pattern needs an id= option"},
+		{"huge pattern", map[string]string{"en/hate.rules": "/(" + manyWords(600) + ")/ | id=a.b"}, "too large"},
+		{"duplicate id", map[string]string{"en/hate.rules": "a\nb | id=hate.en.a"}, `en/hate.rules:2: id "hate.en.a" is already used at en/hate.rules:1`},
+		{"bad gap", map[string]string{"en/hate.rules": "a ~x b"}, `gap "~x": want ~1 to ~10`},
+		{"gap too big", map[string]string{"en/hate.rules": "a ~11 b"}, `gap "~11"`},
+		{"leading gap", map[string]string{"en/hate.rules": "~2 b"}, "a gap ~N must stand between words"},
+		{"inner star", map[string]string{"en/hate.rules": "a*b"}, "'*' may only stand at the start or end"},
+		{"unknown detector", map[string]string{"any/privacy.rules": "$passport"}, "unknown detector $passport"},
+		{"bad detector option", map[string]string{"any/spam.rules": "$links | max=3"}, `$links has no option "max"`},
+		{"bad detector value", map[string]string{"any/spam.rules": "$wave | window=forever"}, `window: "forever"`},
+		{"bad category file", map[string]string{"en/nasty.rules": "x"}, `"nasty" is not a category`},
+		{"bad lang dir", map[string]string{"english/hate.rules": "x"}, "<lang>/<category>.rules"},
+		{"category directive in rules", map[string]string{"en/hate.rules": "@category spam"}, "@category is only for .hosts files"},
+		{"hosts without category", map[string]string{"hosts/x.hosts": "a.example"}, "host lists need a @category line"},
+		{"bad host", map[string]string{"hosts/x.hosts": "@category spam\nnot a host"}, `hosts/x.hosts:2: "not a host" is not a host name`},
+		{"bad policy columns", map[string]string{"policy.conf": "hate 0.3 0.5"}, "policy.conf:1: want 4 columns"},
+		{"decreasing policy", map[string]string{"policy.conf": "hate 0.5 0.3 0.9"}, "must not decrease"},
+		{"policy missing category", map[string]string{"policy.conf": "hate 0.3 0.5 0.9"}, `category "harassment" has no thresholds`},
+		{"empty option", map[string]string{"en/hate.rules": "x | score"}, `option "score": want key=value`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(folder(tc.files))
+			if err == nil {
+				t.Fatalf("Load succeeded, want error containing %q", tc.want)
+			}
+			if moderation.ErrorCode(err) != moderation.EINVALID {
+				t.Errorf("code = %s, want invalid", moderation.ErrorCode(err))
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestMissingPolicy(t *testing.T) {
+	_, err := Load(fstest.MapFS{"en/hate.rules": {Data: []byte("x")}})
+	if err == nil || !strings.Contains(err.Error(), "policy.conf: missing") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	set, problems := Parse(folder(map[string]string{"de/profanity.rules": "*fick*\nx\nx | id=other"}))
+	if set == nil || len(problems) != 2 {
+		t.Fatalf("problems = %v", problems)
+	}
+	for _, p := range problems {
+		if !p.Warning {
+			t.Errorf("%s is an error, want a warning", p)
+		}
+	}
+}
+
+func TestVersionChangesWithContent(t *testing.T) {
+	a, _ := Parse(folder(map[string]string{"en/hate.rules": "x"}))
+	b, _ := Parse(folder(map[string]string{"en/hate.rules": "x"}))
+	c, _ := Parse(folder(map[string]string{"en/hate.rules": "y"}))
+	d, _ := Parse(folder(map[string]string{"en/spam.rules": "x"}))
+	if a.Version != b.Version {
+		t.Error("same content, different versions")
+	}
+	if a.Version == c.Version || a.Version == d.Version {
+		t.Error("different content or path, same version")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add("vermin\ngo back ~2 home | score=0.3\n/a+b/ | id=x.y\n!abc\n$email | min=3\n@score 0.7")
+	f.Add("@id x.y\n*a*\n~3\n | \n| score=")
+	f.Fuzz(func(t *testing.T, data string) {
+		set, problems := Parse(folder(map[string]string{"en/hate.rules": data, "hosts/h.hosts": data}))
+		for _, p := range problems {
+			if p.Pos == "" || p.Msg == "" {
+				t.Fatalf("problem without position or message: %+v", p)
+			}
+		}
+		if set != nil {
+			for _, r := range set.Rules {
+				if r.Kind != Exception && r.ID == "" {
+					t.Fatalf("rule without id: %+v", r)
+				}
+				if r.Score <= 0 || r.Score > 1 {
+					t.Fatalf("score out of range: %+v", r)
+				}
+			}
+		}
+	})
+}
+
+func manyWords(n int) string {
+	words := make([]string, n)
+	for i := range words {
+		words[i] = "w" + strings.Repeat(string(rune('a'+i%26)), 1+i/26) + "z"
+	}
+	return strings.Join(words, "|")
+}
