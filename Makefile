@@ -1,0 +1,45 @@
+# aup: make test runs every test (Redis tests start their own redis-server).
+GO        ?= go
+GOLANGCI  ?= $(shell command -v golangci-lint 2>/dev/null || echo $(shell $(GO) env GOPATH)/bin/golangci-lint)
+GOLANGCI_VERSION ?= v2.6.2
+FUZZTIME  ?= 10s
+
+.PHONY: all build test fuzz lint bench bench-http run clean
+
+all: lint test
+
+build:
+	$(GO) build -o bin/aup ./cmd/aup
+
+run:
+	$(GO) run ./cmd/aup serve
+
+## test: every unit, contract and end-to-end test, with the race detector
+test:
+	$(GO) test -race -count=1 ./...
+
+## fuzz: each fuzz target for FUZZTIME
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+## lint: go vet, gofmt and golangci-lint (installed from the module proxy if missing)
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@test -x $(GOLANGCI) || $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
+	$(GOLANGCI) run ./...
+
+## bench: in-process benchmarks, including the engine's per-stage split
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+
+## bench-http: aup's /v1/check against a bare Echo handler on this machine
+bench-http:
+	./scripts/bench-http.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/aup-dev/aup/internal/engine"
+	"github.com/aup-dev/aup/internal/httpapi"
+	"github.com/aup-dev/aup/internal/memstore"
+	"github.com/aup-dev/aup/internal/moderation"
+	"github.com/aup-dev/aup/internal/redisstore"
+)
+
+// serve runs the HTTP service until ctx is cancelled, then drains in-flight
+// requests for up to cfg.Shutdown.
+func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) error {
+	if len(args) > 0 {
+		return usageError("aup serve takes no arguments; configure it with AUP_* variables")
+	}
+	start := time.Now()
+	log := slog.New(httpapi.LogHandler(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
+	addr, err := cfg.listenAddr()
+	if err != nil {
+		return err
+	}
+	log.Info("starting aup", "config", cfg)
+	if len(cfg.Keys) == 0 {
+		log.Warn("no API keys configured: development mode, listening on loopback only and treating loopback callers as admin; set AUP_API_KEYS before exposing aup", "addr", addr)
+	}
+
+	local := memstore.NewCache(cfg.CacheEntries)
+	var shared moderation.VerdictCache
+	var waves moderation.WaveCounter
+	var store moderation.Pinger
+	if cfg.RedisURL == "" {
+		log.Warn("AUP_REDIS_URL is not set: using the embedded in-memory store; it is NOT durable and not shared between instances")
+		w := memstore.NewWaveCounter(100_000, 1000)
+		waves, store = w, w
+	} else {
+		client, err := redisstore.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return fmt.Errorf("AUP_REDIS_URL: %w", err)
+		}
+		defer client.Close()
+		rs := redisstore.New(client, "aup:")
+		shared, waves, store = rs, rs, rs
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		if err := rs.Ping(pctx); err != nil {
+			log.Warn("redis is not reachable yet; /readyz reports it until it is", "err", err)
+		}
+		cancel()
+	}
+
+	eng, err := newEngine(cfg, log, local, shared, waves)
+	if err != nil {
+		return err
+	}
+	reloader := &rulesReloader{cfg: cfg, eng: eng, log: log}
+	api, err := httpapi.New(httpapi.Config{
+		Screener:     eng,
+		Reloader:     reloader,
+		Ready:        map[string]httpapi.Checker{"store": pingCheck{store}},
+		Keys:         cfg.Keys,
+		MaxTextBytes: cfg.MaxTextBytes,
+		Logger:       log,
+	})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	log.Info("aup is serving", "addr", ln.Addr().String(), "policy_version", eng.PolicyVersion(), "startup", time.Since(start).String())
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			_, _ = reloader.Reload(ctx)
+		}
+	}()
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests", "timeout", cfg.Shutdown.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.Shutdown)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// rulesReloader reloads the rules folder on SIGHUP and on the admin endpoint.
+type rulesReloader struct {
+	cfg *config
+	eng *engine.Engine
+	log *slog.Logger
+}
+
+func (r *rulesReloader) Reload(ctx context.Context) (string, error) {
+	old := r.eng.PolicyVersion()
+	v, err := r.eng.Load(r.cfg.rulesFS())
+	if err != nil {
+		r.log.ErrorContext(ctx, "rules reload refused; the rules in force stay", "policy_version", old, "err", err)
+		return "", err
+	}
+	r.log.InfoContext(ctx, "rules reloaded", "policy_version", v, "previous", old)
+	return v, nil
+}
+
+type pingCheck struct{ p moderation.Pinger }
+
+func (c pingCheck) Check(ctx context.Context) error { return c.p.Ping(ctx) }

@@ -1,0 +1,134 @@
+package engine
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/aup-dev/aup/internal/ahocorasick"
+	"github.com/aup-dev/aup/internal/moderation"
+	"github.com/aup-dev/aup/internal/normalize"
+	"github.com/aup-dev/aup/internal/rules"
+)
+
+// compiled is one immutable generation of the rules, ready to match. Reload
+// builds a new one and swaps the pointer, so a check sees one generation only.
+type compiled struct {
+	version    string
+	thresholds map[moderation.Category]rules.Threshold
+	rules      []rules.Rule
+
+	ac       *ahocorasick.Matcher
+	acParts  []acPart // by automaton pattern id
+	phrases  []int    // rules with more than one part
+	patterns []pattern
+	hosts    map[string][]int // host -> rules
+	wild     map[int][]wildTerm
+	detector map[string]int // detector name -> rule
+}
+
+// acPart is one automaton pattern: a part of a Words or Exception rule.
+type acPart struct {
+	rule      int
+	part      int
+	run       []uint8 // the term's run lengths: the text's runs must be at least these
+	openStart bool
+	openEnd   bool
+	spaceless bool // written in a script without spaces: no word boundaries
+}
+
+type pattern struct {
+	re   *regexp.Regexp
+	rule int
+}
+
+// wildTerm is a one-word term, spelled out with its runs, for matching
+// censored words such as "f*ck".
+type wildTerm struct {
+	letters []rune
+	rule    int
+}
+
+// compile builds matchers for set. Its errors name the rule's file and line.
+func compile(set *rules.Set, version string) (*compiled, error) {
+	c := &compiled{
+		version:    version,
+		thresholds: set.Thresholds,
+		rules:      set.Rules,
+		hosts:      map[string][]int{},
+		wild:       map[int][]wildTerm{},
+		detector:   map[string]int{},
+	}
+	var skeletons []string
+	var problems []string
+	for i, r := range set.Rules {
+		switch r.Kind {
+		case rules.Words, rules.Exception:
+			if len(r.Parts) > 1 {
+				c.phrases = append(c.phrases, i)
+			}
+			for j, p := range r.Parts {
+				text, run := normalize.Skeleton(p.Text)
+				if text == "" {
+					problems = append(problems, fmt.Sprintf("%s: %q has no letters or digits to match", r.Source, p.Text))
+					continue
+				}
+				skeletons = append(skeletons, text)
+				c.acParts = append(c.acParts, acPart{
+					rule: i, part: j, run: run,
+					openStart: p.OpenStart, openEnd: p.OpenEnd,
+					spaceless: spaceless(text),
+				})
+				if r.Kind == rules.Words && len(r.Parts) == 1 && !p.OpenStart && !p.OpenEnd && !strings.Contains(text, " ") {
+					letters := expand(text, run)
+					c.wild[len(letters)] = append(c.wild[len(letters)], wildTerm{letters: letters, rule: i})
+				}
+			}
+		case rules.Pattern:
+			re, err := regexp.Compile(r.Pattern)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %v", r.Source, err))
+				continue
+			}
+			c.patterns = append(c.patterns, pattern{re: re, rule: i})
+		case rules.Hosts:
+			for _, h := range r.Hosts {
+				c.hosts[h] = append(c.hosts[h], i)
+			}
+		case rules.Detector:
+			if prev, dup := c.detector[r.Detector]; dup {
+				problems = append(problems, fmt.Sprintf("%s: $%s is already turned on at %s", r.Source, r.Detector, set.Rules[prev].Source))
+				continue
+			}
+			c.detector[r.Detector] = i
+		}
+	}
+	if len(problems) > 0 {
+		return nil, moderation.Errorf(moderation.EINVALID, "rules refused: %s", strings.Join(problems[:min(5, len(problems))], "; "))
+	}
+	c.ac = ahocorasick.New(skeletons)
+	return c, nil
+}
+
+// spaceless reports whether a term is written in a script without spaces
+// between words, where a term must match inside runs of letters.
+func spaceless(text string) bool {
+	for _, r := range text {
+		if normalize.IsCJK(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// expand spells a skeleton out with its runs: "kil" with runs 1,1,2 is "kill".
+func expand(text string, run []uint8) []rune {
+	var out []rune
+	for i, r := range text {
+		n := max(1, int(run[i]))
+		for range n {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -1,0 +1,210 @@
+// Package engine is aup's screening pipeline for text: normalise, detect the
+// language, match the compiled rule lists and built-in detectors, and apply
+// the policy. Verdicts are cached under a hash of the policy version and the
+// normalised text, so a rule change can never serve a stale verdict, and the
+// cache never holds the text itself.
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/aup-dev/aup/internal/moderation"
+	"github.com/aup-dev/aup/internal/normalize"
+	"github.com/aup-dev/aup/internal/rules"
+)
+
+// Revision names the engine's matching semantics. Change it whenever a code
+// change can change a verdict: it is part of every policy_version.
+const Revision = "1"
+
+// Options configures an Engine. Only Detector is required.
+type Options struct {
+	Detector moderation.LanguageDetector
+	// DetectorID names the detector's configuration (its languages); it is
+	// part of the policy version.
+	DetectorID string
+	// Local is an in-process cache tier, Shared one shared by all instances
+	// (Redis). Either may be nil.
+	Local, Shared moderation.VerdictCache
+	CacheTTL      time.Duration // default 24h
+	// Waves counts identical texts across users for the $wave detector.
+	Waves  moderation.WaveCounter
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Engine screens text. It is safe for concurrent use; Load swaps the rules
+// atomically while checks run.
+type Engine struct {
+	opts    Options
+	current atomic.Pointer[compiled]
+	flight  singleflight.Group
+}
+
+// New returns an engine screening with set.
+func New(set *rules.Set, opts Options) (*Engine, error) {
+	if opts.CacheTTL <= 0 {
+		opts.CacheTTL = 24 * time.Hour
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	e := &Engine{opts: opts}
+	if err := e.Swap(set); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Swap compiles set and, if it compiles, puts it in force. On error the rules
+// in force stay.
+func (e *Engine) Swap(set *rules.Set) error {
+	h := sha256.Sum256([]byte(Revision + "\x00" + set.Version + "\x00" + e.opts.DetectorID))
+	c, err := compile(set, hex.EncodeToString(h[:])[:16])
+	if err != nil {
+		return err
+	}
+	e.current.Store(c)
+	return nil
+}
+
+// Load reads the rules in fsys and puts them in force. A broken folder is
+// refused with an EINVALID error naming the file and line.
+func (e *Engine) Load(fsys fs.FS) (version string, err error) {
+	set, err := rules.Load(fsys)
+	if err != nil {
+		return "", err
+	}
+	if err := e.Swap(set); err != nil {
+		return "", err
+	}
+	return e.PolicyVersion(), nil
+}
+
+// PolicyVersion is the version of the rules in force.
+func (e *Engine) PolicyVersion() string { return e.current.Load().version }
+
+// Screen returns the verdict for c.
+func (e *Engine) Screen(ctx context.Context, c moderation.Content) (moderation.Verdict, error) {
+	cur := e.current.Load()
+	f := normalize.Fold(c.Text)
+	text := sha256.Sum256([]byte(f.Text))
+	key := cacheKey(cur.version, text[:])
+
+	v, cached := e.lookup(ctx, key)
+	if !cached {
+		res, _, _ := e.flight.Do(key, func() (any, error) {
+			v := cur.screen(&f, e.opts.Detector.Detect(f.Text))
+			e.store(ctx, key, v)
+			return v, nil
+		})
+		v = clone(res.(moderation.Verdict))
+	}
+	for i := range v.Matches {
+		v.Matches[i].Start, v.Matches[i].End = f.Orig(v.Matches[i].Start, v.Matches[i].End)
+	}
+	v.Cached = cached
+	if c.UserID != "" {
+		e.wave(ctx, cur, hex.EncodeToString(text[:16]), c.UserID, &v)
+	}
+	decide(&v, cur.thresholds)
+	if v.Matches == nil {
+		v.Matches = []moderation.Match{}
+	}
+	return v, nil
+}
+
+// wave adds the $wave signal when many users sent the same text recently.
+func (e *Engine) wave(ctx context.Context, cur *compiled, key, user string, v *moderation.Verdict) {
+	rule, ok := cur.detector["wave"]
+	if !ok || e.opts.Waves == nil {
+		return
+	}
+	r := &cur.rules[rule]
+	n, err := e.opts.Waves.Observe(ctx, key, user, e.opts.Now(), r.DurationOption("window", 10*time.Minute))
+	if err != nil {
+		e.opts.Logger.WarnContext(ctx, "wave counter unavailable", "err", err)
+		return
+	}
+	if n < r.IntOption("users", 5) {
+		return
+	}
+	v.Signals = append(v.Signals, moderation.Signal{Name: "wave", Category: r.Category, Score: r.Score, Detail: strconv.Itoa(n) + " users sent this text"})
+	for i := range v.Categories {
+		if v.Categories[i].Category == r.Category {
+			v.Categories[i].Score = round(1 - (1-v.Categories[i].Score)*(1-r.Score))
+			return
+		}
+	}
+	v.Categories = append(v.Categories, moderation.CategoryScore{Category: r.Category, Score: r.Score})
+}
+
+// cacheKey names a verdict: the rules' version and the hash of the folded
+// text. The wave counter uses the text hash alone, so that a reload does not
+// reset a wave in progress.
+func cacheKey(version string, textHash []byte) string {
+	h := sha256.New()
+	h.Write([]byte(version))
+	h.Write(textHash)
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// lookup asks the local tier, then the shared one, filling the local tier
+// from the shared. A cache that cannot be asked is a miss.
+func (e *Engine) lookup(ctx context.Context, key string) (moderation.Verdict, bool) {
+	for i, c := range []moderation.VerdictCache{e.opts.Local, e.opts.Shared} {
+		if c == nil {
+			continue
+		}
+		v, ok, err := c.Get(ctx, key)
+		if err != nil {
+			e.opts.Logger.WarnContext(ctx, "verdict cache unavailable", "err", err)
+			continue
+		}
+		if ok {
+			if i == 1 && e.opts.Local != nil {
+				_ = e.opts.Local.Set(ctx, key, v, e.opts.CacheTTL)
+			}
+			return clone(v), true
+		}
+	}
+	return moderation.Verdict{}, false
+}
+
+func (e *Engine) store(ctx context.Context, key string, v moderation.Verdict) {
+	for _, c := range []moderation.VerdictCache{e.opts.Local, e.opts.Shared} {
+		if c == nil {
+			continue
+		}
+		if err := c.Set(ctx, key, v, e.opts.CacheTTL); err != nil {
+			e.opts.Logger.WarnContext(ctx, "verdict cache unavailable", "err", err)
+		}
+	}
+}
+
+// clone copies the slices of v so that a caller may change them.
+func clone(v moderation.Verdict) moderation.Verdict {
+	v.Categories = slices.Clone(v.Categories)
+	v.Matches = slices.Clone(v.Matches)
+	v.Signals = slices.Clone(v.Signals)
+	return v
+}
+
+// Check reports whether set compiles, without putting it in force.
+func Check(set *rules.Set) error {
+	_, err := compile(set, set.Version)
+	return err
+}
