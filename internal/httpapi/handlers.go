@@ -1,0 +1,234 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/aup-dev/aup/internal/moderation"
+)
+
+// verdictResponse is a moderation.Verdict as the API sends it: categories and
+// matches are always arrays.
+type verdictResponse struct {
+	Action        moderation.Action `json:"action"`
+	Categories    []categoryScore   `json:"categories"`
+	Language      language          `json:"language"`
+	Matches       []match           `json:"matches"`
+	Signals       []signal          `json:"signals,omitempty"`
+	Cached        bool              `json:"cached"`
+	PolicyVersion string            `json:"policy_version"`
+}
+
+type categoryScore struct {
+	Category moderation.Category `json:"category"`
+	Score    float64             `json:"score"`
+}
+
+type language struct {
+	Code       string  `json:"code"`
+	Confidence float64 `json:"confidence"`
+}
+
+type match struct {
+	Rule     string              `json:"rule"`
+	Category moderation.Category `json:"category"`
+	Start    int                 `json:"start"`
+	End      int                 `json:"end"`
+	Score    float64             `json:"score"`
+}
+
+type signal struct {
+	Name     string              `json:"name"`
+	Category moderation.Category `json:"category"`
+	Score    float64             `json:"score"`
+	Detail   string              `json:"detail,omitempty"`
+}
+
+// newVerdictResponse converts a domain verdict to its wire form.
+func newVerdictResponse(v moderation.Verdict) verdictResponse {
+	r := verdictResponse{
+		Action:        v.Action,
+		Categories:    make([]categoryScore, 0, len(v.Categories)),
+		Language:      language{Code: v.Language.Code, Confidence: v.Language.Confidence},
+		Matches:       make([]match, 0, len(v.Matches)),
+		Cached:        v.Cached,
+		PolicyVersion: v.PolicyVersion,
+	}
+	for _, c := range v.Categories {
+		r.Categories = append(r.Categories, categoryScore{Category: c.Category, Score: c.Score})
+	}
+	for _, m := range v.Matches {
+		r.Matches = append(r.Matches, match{Rule: m.Rule, Category: m.Category, Start: m.Start, End: m.End, Score: m.Score})
+	}
+	for _, sg := range v.Signals {
+		r.Signals = append(r.Signals, signal{Name: sg.Name, Category: sg.Category, Score: sg.Score, Detail: sg.Detail})
+	}
+	return r
+}
+
+type batchResponse struct {
+	Results []verdictResponse `json:"results"`
+}
+
+type reloadResponse struct {
+	PolicyVersion string `json:"policy_version"`
+}
+
+type statusResponse struct {
+	Status string `json:"status"`
+}
+
+// check handles POST /v1/check.
+func (s *Server) check(c echo.Context) error {
+	var req checkRequest
+	err := decodeJSON(c, s.checkLimit, func(dec *json.Decoder) error { return dec.Decode(&req) })
+	if err != nil {
+		return err
+	}
+	if err := req.Validate(s.maxText); err != nil {
+		return err
+	}
+	v, err := s.screen(c.Request().Context(), req.content())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newVerdictResponse(v))
+}
+
+// checkBatch handles POST /v1/check/batch.
+func (s *Server) checkBatch(c echo.Context) error {
+	var req batchRequest
+	err := decodeJSON(c, s.batchLimit, func(dec *json.Decoder) (err error) {
+		req, err = decodeBatch(dec, s.maxBatch, s.maxText)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	verdicts, err := s.screenAll(c.Request().Context(), req.Items)
+	if err != nil {
+		return err
+	}
+	res := batchResponse{Results: make([]verdictResponse, len(verdicts))}
+	for i, v := range verdicts {
+		res.Results[i] = newVerdictResponse(v)
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// screen calls the Screener, turning a panic into an error: batch items are
+// screened on goroutines the recover middleware does not cover.
+func (s *Server) screen(ctx context.Context, content moderation.Content) (v moderation.Verdict, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &panicError{value: p, stack: debug.Stack()}
+		}
+	}()
+	return s.screener.Screen(ctx, content)
+}
+
+// screenAll screens items with at most s.concurrency at once and returns the
+// verdicts in the items' order. The first error cancels the rest.
+func (s *Server) screenAll(ctx context.Context, items []checkRequest) ([]moderation.Verdict, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	verdicts := make([]moderation.Verdict, len(items))
+	var (
+		next     atomic.Int64
+		once     sync.Once
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for range min(s.concurrency, len(items)) {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(items) {
+					return
+				}
+				v, err := s.screen(ctx, items[i].content())
+				if err != nil {
+					once.Do(func() {
+						firstErr = prefixError(fmt.Sprintf("items[%d]: ", i), fmt.Errorf("screen items[%d]: %w", i, err))
+						cancel()
+					})
+					return
+				}
+				verdicts[i] = v
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := context.Cause(ctx); err != nil {
+		return nil, err // the client went away
+	}
+	return verdicts, nil
+}
+
+// reload handles POST /v1/admin/rules/reload. The body is ignored.
+func (s *Server) reload(c echo.Context) error {
+	ctx := c.Request().Context()
+	version, err := s.reloader.Reload(ctx)
+	if err != nil {
+		return err
+	}
+	keyName, _ := c.Get(keyNameKey).(string)
+	s.log.InfoContext(ctx, "rules reloaded", "policy_version", version, "key", keyName)
+	return c.JSON(http.StatusOK, reloadResponse{PolicyVersion: version})
+}
+
+// healthz handles GET /healthz: the process is up and serving.
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, statusResponse{Status: "ok"})
+}
+
+// readyz handles GET /readyz: every readiness check passes. The checks run
+// concurrently, each with its own timeout; failures are logged and only the
+// names are sent.
+func (s *Server) readyz(c echo.Context) error {
+	ctx := c.Request().Context()
+	var (
+		mu     sync.Mutex
+		failed []string
+		wg     sync.WaitGroup
+	)
+	for name, checker := range s.ready {
+		wg.Go(func() {
+			cctx, cancel := context.WithTimeout(ctx, s.readyTimeout)
+			defer cancel()
+			if err := s.runCheck(cctx, checker); err != nil {
+				s.log.WarnContext(ctx, "readiness check failed", "check", name, "error", err.Error())
+				mu.Lock()
+				failed = append(failed, name)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(failed) > 0 {
+		slices.Sort(failed)
+		return moderation.Errorf(moderation.EUNAVAILABLE, "not ready: %s failed", strings.Join(failed, ", "))
+	}
+	return c.JSON(http.StatusOK, statusResponse{Status: "ok"})
+}
+
+func (s *Server) runCheck(ctx context.Context, c Checker) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return c.Check(ctx)
+}

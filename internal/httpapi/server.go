@@ -1,0 +1,160 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/aup-dev/aup/internal/moderation"
+)
+
+// Screener screens one piece of content. It is the engine's entry point.
+// Implementations must be safe for concurrent use. Errors are *moderation.Error
+// (EUNAVAILABLE when a dependency is down, EINVALID for content the engine
+// refuses); any other error is answered with 500 and logged, so errors must
+// never contain the content's text.
+type Screener interface {
+	Screen(ctx context.Context, c moderation.Content) (moderation.Verdict, error)
+}
+
+// Reloader reloads the rule lists (an admin action) and returns the new
+// policy version. A broken rule file is reported as *moderation.Error
+// EINVALID whose message names file:line; the message is sent to the admin.
+type Reloader interface {
+	Reload(ctx context.Context) (policyVersion string, err error)
+}
+
+// Checker is one readiness check (rules loaded, store reachable). A non-nil
+// error means not ready; it is logged, and only the check's name is sent.
+type Checker interface {
+	Check(ctx context.Context) error
+}
+
+// Defaults for the zero values of Config.
+const (
+	DefaultMaxTextBytes = 64 << 10
+	DefaultMaxBatch     = 100
+	DefaultReadyTimeout = 2 * time.Second
+)
+
+// maxBatchBodyBytes caps the body of a batch request. Items are decoded one
+// at a time, so this bounds the buffer for a single oversized item; at the
+// defaults it is 2.5 times the largest batch of plain text.
+const maxBatchBodyBytes = 16 << 20
+
+// Config configures a Server. Screener and Reloader are required.
+type Config struct {
+	Screener Screener
+	Reloader Reloader
+	// Ready are the readiness checks behind GET /readyz, by name. The names
+	// are sent to callers when a check fails.
+	Ready map[string]Checker
+	// Keys are the API keys. None means development mode: loopback callers
+	// are admin, everyone else is refused.
+	Keys []Key
+	// MaxTextBytes is the longest text accepted (default 64 KiB). Request
+	// body limits are derived from it.
+	MaxTextBytes int
+	// MaxBatch is the most items in one batch request (default 100).
+	MaxBatch int
+	// BatchConcurrency is how many items of one batch are screened at once
+	// (default GOMAXPROCS).
+	BatchConcurrency int
+	// ReadyTimeout bounds each readiness check (default 2s).
+	ReadyTimeout time.Duration
+	// Logger receives the access log and errors (default slog.Default()). It
+	// is wrapped with LogHandler.
+	Logger *slog.Logger
+}
+
+// Server is the HTTP API. Its Handler is safe for concurrent use.
+type Server struct {
+	echo         *echo.Echo
+	log          *slog.Logger
+	screener     Screener
+	reloader     Reloader
+	ready        map[string]Checker
+	readyTimeout time.Duration
+	keys         []hashedKey
+	maxText      int
+	maxBatch     int
+	concurrency  int
+	checkLimit   int64 // body limit of POST /v1/check
+	batchLimit   int64 // body limit of POST /v1/check/batch
+}
+
+// New validates cfg, fills in defaults and builds the routes.
+func New(cfg Config) (*Server, error) {
+	if cfg.Screener == nil {
+		return nil, errors.New("httpapi: Config.Screener is required")
+	}
+	if cfg.Reloader == nil {
+		return nil, errors.New("httpapi: Config.Reloader is required")
+	}
+	for name, c := range cfg.Ready {
+		if name == "" || c == nil {
+			return nil, fmt.Errorf("httpapi: readiness check %q needs a name and a Checker", name)
+		}
+	}
+	if err := validateKeys(cfg.Keys); err != nil {
+		return nil, fmt.Errorf("httpapi: %w", err)
+	}
+	if cfg.MaxTextBytes < 0 || cfg.MaxBatch < 0 || cfg.BatchConcurrency < 0 || cfg.ReadyTimeout < 0 {
+		return nil, errors.New("httpapi: MaxTextBytes, MaxBatch, BatchConcurrency and ReadyTimeout must not be negative")
+	}
+	if cfg.MaxTextBytes > 16<<20 {
+		return nil, fmt.Errorf("httpapi: MaxTextBytes %d is over the 16 MiB this API is sized for", cfg.MaxTextBytes)
+	}
+	s := &Server{
+		screener:     cfg.Screener,
+		reloader:     cfg.Reloader,
+		ready:        cfg.Ready,
+		readyTimeout: orDefault(cfg.ReadyTimeout, DefaultReadyTimeout),
+		keys:         hashKeys(cfg.Keys),
+		maxText:      orDefault(cfg.MaxTextBytes, DefaultMaxTextBytes),
+		maxBatch:     orDefault(cfg.MaxBatch, DefaultMaxBatch),
+		concurrency:  orDefault(cfg.BatchConcurrency, runtime.GOMAXPROCS(0)),
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	s.log = slog.New(LogHandler(logger.Handler()))
+	// JSON escapes can make a body up to 6 times its text; 4 KiB covers the
+	// ids and the field names.
+	s.checkLimit = 6*int64(s.maxText) + 4<<10
+	s.batchLimit = max(s.checkLimit, min(int64(s.maxBatch)*s.checkLimit, maxBatchBodyBytes))
+
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.HTTPErrorHandler = s.handleError
+	e.Pre(securityHeaders, requestID, s.accessLog, recoverPanics)
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.POST("/v1/check", s.check, s.require(RoleBackend))
+	e.POST("/v1/check/batch", s.checkBatch, s.require(RoleBackend))
+	e.POST("/v1/admin/rules/reload", s.reload, s.require(RoleAdmin))
+	s.echo = e
+	return s, nil
+}
+
+// orDefault returns v, or def when v is zero.
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// Handler returns the Echo instance to mount in an http.Server.
+func (s *Server) Handler() http.Handler { return s.echo }
