@@ -23,6 +23,7 @@ package redistest
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -90,8 +91,11 @@ func runMain(m *testing.M) int {
 		sharedErr = err
 		return m.Run()
 	}
-	defer shared.Stop()
-	return m.Run()
+	code := m.Run()
+	if err := shared.Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "redistest: stop the shared redis-server: %v\n", err)
+	}
+	return code
 }
 
 // Shared returns the server started by Main. It skips tb (fails it if CI is
@@ -119,7 +123,11 @@ func Start(tb testing.TB, opts ...Option) *Server {
 		unavailable(tb, err)
 		return nil
 	}
-	tb.Cleanup(func() { s.Stop() })
+	tb.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			tb.Errorf("redistest: stop redis-server: %v", err)
+		}
+	})
 	return s
 }
 
@@ -197,7 +205,7 @@ func start(dir string, opts ...Option) (*Server, error) {
 // 6379, where a system Redis may listen.
 func freePort() (int, error) {
 	for {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		l, err := new(net.ListenConfig).Listen(context.Background(), "tcp", "127.0.0.1:0")
 		if err != nil {
 			return 0, fmt.Errorf("find a free port: %w", err)
 		}
@@ -216,7 +224,8 @@ func (s *Server) launch() error {
 		appendOnly = "yes"
 	}
 	logPath := filepath.Join(s.dir, "redis.log")
-	cmd := exec.Command("redis-server",
+	//nolint:gosec // G204: a fixed program; the arguments are a port number and a temporary directory.
+	cmd := exec.CommandContext(context.Background(), "redis-server",
 		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
 		"--dir", s.dir,
@@ -231,7 +240,7 @@ func (s *Server) launch() error {
 	}
 	exited := make(chan struct{})
 	go func() {
-		cmd.Wait()
+		_ = cmd.Wait() // the exit status says nothing launch's log does not
 		close(exited)
 	}()
 	s.cmd, s.exited = cmd, exited
@@ -247,7 +256,7 @@ func (s *Server) launch() error {
 		case <-time.After(10 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			s.stop()
+			_ = s.stop() // the error below is the one that matters
 			return fmt.Errorf("redis-server did not answer PING on %s within 10s: %s", s.Addr, lastLines(logPath, 3))
 		}
 	}
@@ -279,12 +288,15 @@ func (s *Server) stop() error {
 
 // ping sends PING over a fresh connection and expects PONG.
 func ping(addr string) error {
-	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	d := net.Dialer{Timeout: time.Second}
+	conn, err := d.DialContext(context.Background(), "tcp", addr)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(time.Second))
+	if err := conn.SetDeadline(time.Now().Add(time.Second)); err != nil {
+		return err
+	}
 	if _, err := conn.Write([]byte("PING\r\n")); err != nil {
 		return err
 	}
