@@ -3,7 +3,6 @@ package memstore
 import (
 	"context"
 	"hash/maphash"
-	"slices"
 	"sync"
 	"time"
 
@@ -101,10 +100,21 @@ func (c *Cache) shard(key string) *cacheShard {
 // cloneVerdict returns v with its slices copied. Their elements hold only
 // strings and numbers, so a shallow copy of each slice is a deep copy.
 func cloneVerdict(v moderation.Verdict) moderation.Verdict {
-	v.Categories = slices.Clone(v.Categories)
-	v.Matches = slices.Clone(v.Matches)
-	v.Signals = slices.Clone(v.Signals)
+	v.Categories = clone(v.Categories)
+	v.Matches = clone(v.Matches)
+	v.Signals = clone(v.Signals)
 	return v
+}
+
+// clone copies s exactly: nil stays nil, empty stays empty, and cap equals
+// len, so that appending to the copy never writes into shared memory.
+func clone[S ~[]E, E any](s S) S {
+	if s == nil {
+		return nil
+	}
+	c := make(S, len(s))
+	copy(c, s)
+	return c
 }
 
 // cacheShard is an LRU list with a map index. root is a sentinel: root.next is
