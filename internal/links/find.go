@@ -12,6 +12,7 @@ func isLocal(c byte) bool {
 
 // findEmails appends the e-mail addresses in s to out.
 func findEmails(s string, out []Link) []Link {
+	floor := 0 // the end of the last address: the next one starts after it
 	for from := 0; ; {
 		k := strings.IndexByte(s[from:], '@')
 		if k < 0 {
@@ -20,7 +21,7 @@ func findEmails(s string, out []Link) []Link {
 		a := from + k
 		from = a + 1
 		start := a
-		for start > 0 && a-start < 64 && isLocal(s[start-1]) {
+		for start > floor && a-start < 64 && isLocal(s[start-1]) {
 			start--
 		}
 		if start > 0 && isLocal(s[start-1]) {
@@ -41,7 +42,7 @@ func findEmails(s string, out []Link) []Link {
 			continue
 		}
 		out = append(out, Link{Host: host, Start: start, End: h.end, Kind: KindEmail})
-		from = h.end
+		from, floor = h.end, h.end
 	}
 }
 

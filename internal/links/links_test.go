@@ -76,6 +76,7 @@ var findCases = []struct {
 	{"email obfuscated", "john@example[.]com", []want{{KindEmail, "example.com", "john@example[.]com"}}},
 	{"email and domain", "a@example.com and example.net", []want{
 		{KindEmail, "example.com", "a@example.com"}, {KindDomain, "example.net", "example.net"}}},
+	{"glued addresses", "a@example.ac%b@example.ac", []want{{KindEmail, "example.ac", "a@example.ac"}}},
 	{"email bad tld", "a@b.c and me@localhost and x@file.txt", nil},
 
 	// Not links.

@@ -11,6 +11,7 @@ func isLocal(c byte) bool {
 
 // findEmails appends the e-mail addresses in s to out.
 func findEmails(s string, out []Finding) []Finding {
+	floor := 0 // the end of the last address: the next one starts after it
 	for from := 0; ; {
 		k := strings.IndexByte(s[from:], '@')
 		if k < 0 {
@@ -18,9 +19,9 @@ func findEmails(s string, out []Finding) []Finding {
 		}
 		a := from + k
 		start, end, ok := emailAt(s, a)
-		if ok {
+		if ok && start >= floor {
 			out = append(out, Finding{Kind: Email, Start: start, End: end})
-			from = end
+			from, floor = end, end
 		} else {
 			from = a + 1
 		}

@@ -122,6 +122,7 @@ var findCases = []findCase{
 	{"email numeric tld", "foo@bar.123", nil},
 	{"email handle", "@handle and @ 2pm", nil},
 	{"email double dot", "john..doe@example.com", nil},
+	{"email glued", "a@example.ac%b@example.ac", []want{{Email, "", "a@example.ac"}}},
 	{"email file name", "icon@2x.png and logo@3x.svg", nil},
 
 	// Phone numbers.
@@ -143,6 +144,7 @@ var findCases = []findCase{
 	{"phone de", "030 12345678", []want{{Phone, "national", "030 12345678"}}},
 	{"phone run after keyword", "whatsapp me 07700900123", []want{{Phone, "national", "07700900123"}}},
 	{"phone run after tel", "tel. 4155550123", []want{{Phone, "national", "4155550123"}}},
+	{"phone in chinese text", "电话+86 138 0013 8000联系", []want{{Phone, "international", "+86 138 0013 8000"}}},
 	{"phone run alone", "ref 4155550123", nil},
 	{"phone date", "on 2024-05-01 at 10:30", nil},
 	{"phone date dotted", "01.05.2024 12.30", nil},
@@ -259,6 +261,16 @@ func FuzzFind(f *testing.F) {
 			}
 			end = g.End
 			switch g.Kind {
+			case Card:
+				var d []byte
+				for _, c := range []byte(text[g.Start:g.End]) {
+					if isDigit(c) {
+						d = append(d, c)
+					}
+				}
+				if len(d) < 13 || len(d) > 19 || !luhn(d) || cardIssuer(d) != g.Detail {
+					t.Fatalf("Find(%q): card %v fails its own checks", text, g)
+				}
 			case IBAN:
 				if len(g.Detail) != 2 || ibanTable[int(g.Detail[0]-'a')*26+int(g.Detail[1]-'a')].length == 0 {
 					t.Fatalf("Find(%q): bad IBAN detail in %v", text, g)
