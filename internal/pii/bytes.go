@@ -83,7 +83,7 @@ func startOK(s string, i int) bool {
 	if isWord(c) {
 		return false
 	}
-	return !(isGlue(c) && isDigit(at(s, i-2)))
+	return !isGlue(c) || !isDigit(at(s, i-2))
 }
 
 // endOK is startOK for a number ending at e.
@@ -95,5 +95,5 @@ func endOK(s string, e int) bool {
 	if isWord(c) {
 		return false
 	}
-	return !(isGlue(c) && isDigit(at(s, e+1)))
+	return !isGlue(c) || !isDigit(at(s, e+1))
 }

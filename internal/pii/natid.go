@@ -215,9 +215,10 @@ func nir(s string, i, _ int) (Finding, bool) {
 	}
 	// Corsica's 2a and 2b count as 19 and 18 in the key.
 	corsica := 0
-	if c[5] == '2' && (c[6] == 'a' || c[6] == 'b') {
-		corsica = int(c[6]-'a') + 1
-		c[6] = '0'
+	switch dept := c[5:7]; string(dept) {
+	case "2a", "2b":
+		corsica = int(dept[1]-'a') + 1
+		dept[1] = '0'
 	}
 	for _, d := range c {
 		if !isDigit(d) {

@@ -160,7 +160,7 @@ func national(s string, start int, sizes []int, seps []uint8, d []byte, paren bo
 	case g == 3 && sizes[0] == 3 && sizes[1] == 3 && sizes[2] == 4:
 		return (area == -1 || area == 0) && nanp(d)
 	case g == 4 && sizes[0] == 1 && sizes[1] == 3 && sizes[2] == 3 && sizes[3] == 4:
-		return (area == -1 || area == 1) && d[0] == '1' && nanp(d[1:])
+		return (area == -1 || area == 1) && nanp(d) // nanp checks the leading 1
 	}
 	if !trunk(d) || n < 10 || n > 12 || g > 5 || area > 0 || sizes[0] > 5 {
 		return false

@@ -24,27 +24,27 @@ type findCase struct {
 	want []want
 }
 
-func card_(detail, match string) want { return want{Card, detail, match} }
-func id(detail, match string) want    { return want{NationalID, detail, match} }
+func cardWant(detail, match string) want { return want{Card, detail, match} }
+func id(detail, match string) want       { return want{NationalID, detail, match} }
 
 var findCases = []findCase{
 	// Cards.
-	{"visa run", "card 4111111111111111 exp 12/27", []want{card_("visa", "4111111111111111")}},
-	{"visa spaced", "pay with 4111 1111 1111 1111.", []want{card_("visa", "4111 1111 1111 1111")}},
-	{"visa dashed", "4111-1111-1111-1111", []want{card_("visa", "4111-1111-1111-1111")}},
-	{"visa 13", "old card 4222222222222", []want{card_("visa", "4222222222222")}},
-	{"mastercard", "(5555555555554444)", []want{card_("mastercard", "5555555555554444")}},
-	{"mastercard grouped", "5105 1051 0510 5100", []want{card_("mastercard", "5105 1051 0510 5100")}},
-	{"mastercard 2-series", "2223003122003222", []want{card_("mastercard", "2223003122003222")}},
-	{"amex 4-6-5", "amex 3782 822463 10005 ok", []want{card_("amex", "3782 822463 10005")}},
-	{"discover", "6011111111111117", []want{card_("discover", "6011111111111117")}},
-	{"jcb", "3530111333300000", []want{card_("jcb", "3530111333300000")}},
-	{"diners 14", "30569309025904", []want{card_("diners", "30569309025904")}},
-	{"diners 4-4-4-2", "3852 0000 0232 37", []want{card_("diners", "3852 0000 0232 37")}},
-	{"unionpay", "6200000000000005", []want{card_("unionpay", "6200000000000005")}},
-	{"maestro", "6759649826438453", []want{card_("maestro", "6759649826438453")}},
-	{"card then expiry", "4111 1111 1111 1111 12 27", []want{card_("visa", "4111 1111 1111 1111")}},
-	{"card after a number", "qty 2 4111111111111111", []want{card_("visa", "4111111111111111")}},
+	{"visa run", "card 4111111111111111 exp 12/27", []want{cardWant("visa", "4111111111111111")}},
+	{"visa spaced", "pay with 4111 1111 1111 1111.", []want{cardWant("visa", "4111 1111 1111 1111")}},
+	{"visa dashed", "4111-1111-1111-1111", []want{cardWant("visa", "4111-1111-1111-1111")}},
+	{"visa 13", "old card 4222222222222", []want{cardWant("visa", "4222222222222")}},
+	{"mastercard", "(5555555555554444)", []want{cardWant("mastercard", "5555555555554444")}},
+	{"mastercard grouped", "5105 1051 0510 5100", []want{cardWant("mastercard", "5105 1051 0510 5100")}},
+	{"mastercard 2-series", "2223003122003222", []want{cardWant("mastercard", "2223003122003222")}},
+	{"amex 4-6-5", "amex 3782 822463 10005 ok", []want{cardWant("amex", "3782 822463 10005")}},
+	{"discover", "6011111111111117", []want{cardWant("discover", "6011111111111117")}},
+	{"jcb", "3530111333300000", []want{cardWant("jcb", "3530111333300000")}},
+	{"diners 14", "30569309025904", []want{cardWant("diners", "30569309025904")}},
+	{"diners 4-4-4-2", "3852 0000 0232 37", []want{cardWant("diners", "3852 0000 0232 37")}},
+	{"unionpay", "6200000000000005", []want{cardWant("unionpay", "6200000000000005")}},
+	{"maestro", "6759649826438453", []want{cardWant("maestro", "6759649826438453")}},
+	{"card then expiry", "4111 1111 1111 1111 12 27", []want{cardWant("visa", "4111 1111 1111 1111")}},
+	{"card after a number", "qty 2 4111111111111111", []want{cardWant("visa", "4111111111111111")}},
 	{"luhn fails", "4111111111111112", nil},
 	{"no issuer", "1234567812345670", nil},
 	{"same digit", "6666666666666", nil},
@@ -191,8 +191,8 @@ var findCases = []findCase{
 
 	// Several kinds, in order, without overlaps.
 	{"mixed", "card 4111111111111111, call +44 20 7946 0958 or mail a@example.com",
-		[]want{card_("visa", "4111111111111111"), {Phone, "international", "+44 20 7946 0958"}, {Email, "", "a@example.com"}}},
-	{"card in email", "4111111111111111@example.com", []want{card_("visa", "4111111111111111")}},
+		[]want{cardWant("visa", "4111111111111111"), {Phone, "international", "+44 20 7946 0958"}, {Email, "", "a@example.com"}}},
+	{"card in email", "4111111111111111@example.com", []want{cardWant("visa", "4111111111111111")}},
 	{"empty", "", nil},
 	{"plain", "nothing to see here, just words.", nil},
 }
