@@ -6,15 +6,17 @@ package pii
 // Other words cost one pass over their bytes.
 func findNumbers(s string, out []Finding) []Finding {
 	for i := 0; i < len(s); {
-		if !isAlnum(s[i]) {
+		if wordClass[s[i]] == 0 {
 			i++
 			continue
 		}
 		j, digits := i, 0
-		for j < len(s) && isAlnum(s[j]) {
-			if isDigit(s[j]) {
-				digits++
+		for j < len(s) {
+			c := wordClass[s[j]]
+			if c == 0 {
+				break
 			}
+			digits += int(c >> 1)
 			j++
 		}
 		if worthTrying(s, i, j, digits) {
@@ -28,6 +30,20 @@ func findNumbers(s string, out []Finding) []Finding {
 	}
 	return out
 }
+
+// wordClass is 1 for ASCII letters, 2 for digits and 0 for other bytes: one
+// load per byte in the loop every byte of a note goes through.
+var wordClass = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case isDigit(byte(c)):
+			t[c] = 2
+		case isLetter(byte(c)):
+			t[c] = 1
+		}
+	}
+	return t
+}()
 
 // worthTrying is a cheap test that the word s[i:j], which holds this many
 // digits, can start a finding: every format is a long run of digits, a
