@@ -1,0 +1,394 @@
+package normalize
+
+import (
+	"io"
+	"slices"
+	"sync"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+//go:generate go run ./internal/gen -in ../../../shared/data/lists/unicode-confusables/confusables.txt -out confusables_table.go
+
+// span is a half-open byte range [start, end) of the text a view was built
+// from. int32 keeps the maps small; texts are capped far below 2 GiB.
+type span struct{ start, end int32 }
+
+// Folded is text after character-level folding.
+type Folded struct {
+	Text string // the folded text
+	src  []span // for each byte of Text, the original bytes it came from
+}
+
+// Orig maps a half-open byte range [start,end) of f.Text to the half-open
+// range of the original text it came from. Out-of-range bounds are clamped; an
+// empty range maps to an empty range at the corresponding position.
+func (f *Folded) Orig(start, end int) (int, int) {
+	return mapRange(f.src, start, end)
+}
+
+// mapRange maps [start,end) through a per-byte span table.
+func mapRange(src []span, start, end int) (int, int) {
+	start = min(max(start, 0), len(src))
+	end = min(max(end, start), len(src))
+	if start == end {
+		var p int32
+		switch {
+		case start < len(src):
+			p = src[start].start
+		case start > 0:
+			p = src[start-1].end
+		}
+		return int(p), int(p)
+	}
+	return int(src[start].start), int(src[end-1].end)
+}
+
+// Fold returns s after Unicode NFKC, lower-casing, removal of invisible
+// format characters, removal of Latin, Greek and Cyrillic diacritics, and
+// folding of look-alike letters from other scripts (see the package
+// documentation). Invalid UTF-8 bytes become U+FFFD.
+func Fold(s string) Folded {
+	fo := folderPool.Get().(*folder)
+	defer putFolder(fo)
+	fo.run(s)
+	return Folded{Text: string(fo.buf), src: slices.Clone(fo.src)}
+}
+
+var folderPool = sync.Pool{New: func() any { return new(folder) }}
+
+func putFolder(fo *folder) {
+	fo.it.InitString(norm.NFKC, "") // do not keep the user's text alive
+	if cap(fo.buf) <= maxPooled {
+		folderPool.Put(fo)
+	}
+}
+
+// folder holds the state and the reusable buffers of one Fold.
+type folder struct {
+	it  norm.Iter
+	buf []byte // the folded text so far
+	src []span // its map to the original
+
+	tok   token
+	cands []cand // look-alikes of the current token
+	// pend holds the look-alikes of tokens written entirely in confusable
+	// non-Latin letters; they are folded at the end if the text is mostly
+	// Latin.
+	pend []cand
+
+	letters   [scriptOther + 1]int // letters per script, to tell a mostly Latin text
+	keepMarks bool                 // combining marks after the last base character are kept
+	tmp       []byte               // scratch for rewriting a token
+	tmpSrc    []span
+}
+
+// token tracks the current run of letters, digits and marks in buf: the
+// unit at which look-alikes are folded.
+type token struct {
+	start         int  // offset in buf; -1 outside a token
+	latin         int  // Latin letters
+	nonASCIILatin bool // some Latin letter is not ASCII
+	candLetters   int  // non-Latin letters with a Latin prototype
+	// bare is the script of the non-Latin letters that have no Latin
+	// prototype: scriptNone if there are none, scriptOther if mixed.
+	bare script
+}
+
+// cand is a character at buf offset off that can fold to the ASCII proto.
+type cand struct {
+	off   int32
+	proto byte
+}
+
+func (fo *folder) run(s string) {
+	fo.buf, fo.src = fo.buf[:0], fo.src[:0]
+	fo.cands, fo.pend = fo.cands[:0], fo.pend[:0]
+	fo.letters = [scriptOther + 1]int{}
+	fo.keepMarks = false
+	fo.tok = token{start: -1}
+
+	fo.it.InitString(norm.NFKC, s)
+	// Most text is already NFKC: a stable character followed by a stable
+	// character is folded as it is, mapping to its own bytes. The iterator
+	// normalises the other segments.
+	r, n, ci := decode(s, 0)
+	for i := 0; i < len(s); {
+		if r < utf8.RuneSelf {
+			if k := fo.asciiRun(s, i); k > i {
+				i = k
+				r, n, ci = decode(s, i)
+				continue
+			}
+		}
+		j := i + n
+		r2, n2, ci2 := decode(s, j)
+		if ci.stable() && ci2.stable() {
+			if r < utf8.RuneSelf {
+				fo.ascii(byte(r), span{int32(i), int32(j)})
+			} else {
+				fo.rune(r, ci, span{int32(i), int32(j)})
+			}
+			i, r, n, ci = j, r2, n2, ci2
+			continue
+		}
+		fo.it.Seek(int64(i), io.SeekStart)
+		for {
+			seg := fo.it.Next()
+			p := fo.it.Pos()
+			if p > i {
+				fo.segment(seg, span{int32(i), int32(p)})
+				i = p
+				break
+			}
+			// A long decomposition comes in several pieces; all but
+			// the last leave the position at i. Map them to the
+			// character at i.
+			fo.segment(seg, span{int32(i), int32(j)})
+		}
+		r, n, ci = decode(s, i)
+	}
+	fo.endToken()
+	l := fo.letters
+	if len(fo.pend) > 0 && l[scriptLatin] > l[scriptCyrillic] && l[scriptLatin] > l[scriptGreek] && l[scriptLatin] > l[scriptOther] {
+		fo.fold(fo.pend)
+	}
+}
+
+// asciiRun folds the ASCII characters from s[i:] that are followed by ASCII
+// (or end the text), and returns the offset after them. It is fo.ascii in a
+// loop, for speed.
+func (fo *folder) asciiRun(s string, i int) int {
+	buf, src := fo.buf, fo.src
+	t := &fo.tok
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf || i+1 < len(s) && s[i+1] >= utf8.RuneSelf {
+			break
+		}
+		switch {
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+			fallthrough
+		case 'a' <= c && c <= 'z':
+			if t.start < 0 {
+				*t = token{start: len(buf)}
+			}
+			t.latin++
+		case '0' <= c && c <= '9':
+			if t.start < 0 {
+				*t = token{start: len(buf)}
+			}
+		case t.start >= 0:
+			fo.buf, fo.src = buf, src
+			fo.endToken()
+			buf, src = fo.buf, fo.src
+		}
+		buf = append(buf, c)
+		src = append(src, span{int32(i), int32(i + 1)})
+		fo.keepMarks = false
+	}
+	fo.buf, fo.src = buf, src
+	return i
+}
+
+// decode returns the character at s[i:], its size and its description. At
+// the end of s it returns a stable nothing.
+func decode(s string, i int) (rune, int, runeInfo) {
+	if i >= len(s) {
+		return 0, 0, runeInfo{class: stable}
+	}
+	if c := s[i]; c < utf8.RuneSelf {
+		return rune(c), 1, runeInfo{class: stable} // ASCII is folded by ascii
+	}
+	r, n := utf8.DecodeRuneInString(s[i:])
+	return r, n, infoOf(r)
+}
+
+// segment folds one NFKC segment; every byte it writes maps to sp.
+func (fo *folder) segment(seg []byte, sp span) {
+	for i := 0; i < len(seg); {
+		r, n := utf8.DecodeRune(seg[i:])
+		if r < utf8.RuneSelf {
+			fo.ascii(byte(r), sp)
+		} else {
+			fo.rune(r, infoOf(r), sp)
+		}
+		i += n
+	}
+}
+
+func (fo *folder) ascii(c byte, sp span) {
+	switch {
+	case 'A' <= c && c <= 'Z':
+		c += 'a' - 'A'
+		fallthrough
+	case 'a' <= c && c <= 'z':
+		fo.letter(scriptLatin, 0)
+	case '0' <= c && c <= '9':
+		fo.beginToken()
+	default:
+		fo.endToken()
+	}
+	fo.keepMarks = false
+	fo.buf = append(fo.buf, c)
+	fo.src = append(fo.src, sp)
+}
+
+// rune folds one non-ASCII character of NFKC text, described by ci. An
+// invalid byte arrives as utf8.RuneError and is written as U+FFFD.
+func (fo *folder) rune(r rune, ci runeInfo, sp span) {
+	switch ci.class &^ stable {
+	case classIgnore:
+		return
+	case classMark:
+		// Marks on Latin, Greek and Cyrillic letters are diacritics; on
+		// other scripts (Devanagari, Arabic, Thai...) they are vowels and
+		// must stay.
+		if fo.keepMarks {
+			fo.beginToken()
+			fo.tok.bare = mergeScript(fo.tok.bare, scriptOther)
+			fo.emit(r, sp)
+		}
+		return
+	case classLetter:
+		fo.keepMarks = ci.script == scriptOther
+		if ci.script == scriptLatin && ci.folded >= utf8.RuneSelf {
+			fo.beginToken()
+			fo.tok.nonASCIILatin = true
+		}
+		fo.letter(ci.script, ci.proto)
+		fo.emit(ci.folded, sp)
+		if ci.extra != 0 {
+			fo.letter(ci.script, 0)
+			fo.emit(rune(ci.extra), sp)
+		}
+		return
+	case classDigit:
+		fo.beginToken()
+		if ci.proto != 0 {
+			fo.cands = append(fo.cands, cand{int32(len(fo.buf)), ci.proto})
+		}
+	default:
+		fo.endToken()
+	}
+	fo.keepMarks = false
+	fo.emit(ci.folded, sp)
+}
+
+func (fo *folder) emit(r rune, sp span) {
+	n := len(fo.buf)
+	fo.buf = utf8.AppendRune(fo.buf, r)
+	for range len(fo.buf) - n {
+		fo.src = append(fo.src, sp)
+	}
+}
+
+// letter records a letter of script sc, with the ASCII look-alike proto or
+// 0, about to be written at the end of buf.
+func (fo *folder) letter(sc script, proto byte) {
+	fo.beginToken()
+	t := &fo.tok
+	switch {
+	case sc == scriptLatin:
+		t.latin++ // counted in letters at the end of the token
+	case proto == 0:
+		fo.letters[sc]++
+		t.bare = mergeScript(t.bare, sc)
+	default:
+		fo.letters[sc]++
+		t.candLetters++
+	}
+	if proto != 0 {
+		fo.cands = append(fo.cands, cand{int32(len(fo.buf)), proto})
+	}
+}
+
+func mergeScript(a, b script) script {
+	if a == scriptNone || a == b {
+		return b
+	}
+	return scriptOther
+}
+
+func (fo *folder) beginToken() {
+	if fo.tok.start < 0 {
+		fo.tok = token{start: len(fo.buf)}
+	}
+}
+
+// endToken folds the look-alikes of the token that just ended:
+//   - a token with Latin letters is meant to be Latin ("рaypal"), unless its
+//     other letters cannot be Latin and its Latin ones all look like letters
+//     of that script, as in a Russian word typed with a Latin "x" or "p";
+//   - a token of confusable non-Latin letters only ("сор") waits for the end
+//     of the text: it is folded only if the text is mostly Latin.
+func (fo *folder) endToken() {
+	t := &fo.tok
+	if t.start < 0 {
+		return
+	}
+	fo.letters[scriptLatin] += t.latin
+	switch {
+	case t.latin > 0 && t.bare == scriptCyrillic && fo.canWrite(t, &toCyrillic):
+		fo.toScript(t.start, &toCyrillic)
+	case t.latin > 0 && t.bare == scriptGreek && fo.canWrite(t, &toGreek):
+		fo.toScript(t.start, &toGreek)
+	case t.latin > 0 && len(fo.cands) > 0:
+		fo.fold(fo.cands)
+	case t.bare == scriptNone && t.candLetters > 0:
+		fo.pend = append(fo.pend, fo.cands...)
+	}
+	t.start = -1
+	fo.cands = fo.cands[:0]
+}
+
+// canWrite reports whether every Latin letter of token t has a look-alike in
+// table.
+func (fo *folder) canWrite(t *token, table *[26]rune) bool {
+	if t.nonASCIILatin {
+		return false
+	}
+	for _, c := range fo.buf[t.start:] {
+		if 'a' <= c && c <= 'z' && table[c-'a'] == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// fold replaces each candidate, in offset order, by its prototype. The
+// text only shrinks, so it is rewritten in place.
+func (fo *folder) fold(cands []cand) {
+	buf, src := fo.buf, fo.src
+	w := int(cands[0].off)
+	r := w
+	for _, c := range cands {
+		n := copy(buf[w:], buf[r:c.off])
+		copy(src[w:], src[r:c.off])
+		w, r = w+n, int(c.off)
+		_, size := utf8.DecodeRune(buf[r:])
+		buf[w], src[w] = c.proto, src[r]
+		w, r = w+1, r+size
+	}
+	n := copy(buf[w:], buf[r:])
+	copy(src[w:], src[r:])
+	fo.buf, fo.src = buf[:w+n], src[:w+n]
+}
+
+// toScript rewrites the ASCII letters of buf[start:] into their look-alikes
+// in another script.
+func (fo *folder) toScript(start int, table *[26]rune) {
+	fo.tmp = append(fo.tmp[:0], fo.buf[start:]...)
+	fo.tmpSrc = append(fo.tmpSrc[:0], fo.src[start:]...)
+	fo.buf, fo.src = fo.buf[:start], fo.src[:start]
+	for i, c := range fo.tmp {
+		if 'a' <= c && c <= 'z' && table[c-'a'] != 0 {
+			fo.emit(table[c-'a'], fo.tmpSrc[i])
+			continue
+		}
+		fo.buf = append(fo.buf, c)
+		fo.src = append(fo.src, fo.tmpSrc[i])
+	}
+}
