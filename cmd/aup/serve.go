@@ -43,7 +43,9 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 	var store moderation.Pinger
 	if cfg.RedisURL == "" {
 		log.Warn("AUP_REDIS_URL is not set: using the embedded in-memory store; it is NOT durable and not shared between instances")
-		w := memstore.NewWaveCounter(100_000, 1000)
+		// A wave needs only a handful of users to be seen, so cap what is
+		// counted: at most 20,000 texts x 100 users (about 200 MB worst case).
+		w := memstore.NewWaveCounter(20_000, 100)
 		waves, store = w, w
 	} else {
 		client, err := redisstore.ParseURL(cfg.RedisURL)

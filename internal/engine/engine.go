@@ -178,7 +178,7 @@ func (e *Engine) lookup(ctx context.Context, key string) (moderation.Verdict, bo
 			if i == 1 && e.opts.Local != nil {
 				_ = e.opts.Local.Set(ctx, key, v, e.opts.CacheTTL)
 			}
-			return clone(v), true
+			return v, true // the stores return copies
 		}
 	}
 	return moderation.Verdict{}, false

@@ -132,9 +132,17 @@ func (c *compiled) matchWords(w *normalize.Words, applies func(*rules.Rule) bool
 				return true
 			}
 		}
-		if applies(r) {
-			found[p.rule] = append(found[p.rule], occurrence{p.part, start, end})
+		if !applies(r) {
+			return true
 		}
+		// An open end matches inside a word; the match covers the whole word.
+		if p.openStart && !p.spaceless {
+			start = strings.LastIndexByte(text[:start], ' ') + 1
+		}
+		if p.openEnd && !p.spaceless {
+			end += strings.IndexByte(text[end:], ' ')
+		}
+		found[p.rule] = append(found[p.rule], occurrence{p.part, start, end})
 		return true
 	})
 	if strings.IndexByte(text, '*') >= 0 {

@@ -1,0 +1,192 @@
+// Command benchhttp measures aup's check endpoint. It is a development tool:
+//
+//	benchhttp bare -addr 127.0.0.1:9090
+//	    serves POST /v1/check with a bare Echo handler that only decodes the
+//	    request and encodes a verdict of the same shape: the ceiling that the
+//	    HTTP stack and JSON alone allow on this machine.
+//	benchhttp load -url http://127.0.0.1:8080/v1/check -duration 10s -repeat 0.2
+//	    sends 300-byte notes from concurrent workers and prints requests per
+//	    second and latency percentiles. -repeat is the share of requests that
+//	    repeat an earlier note (0 = all distinct, 1 = a small hot set only).
+//	    -count N sends exactly N requests instead of running for -duration.
+//
+// Scripts/bench-http.sh runs both against aup in one run and prints the ratios.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand"
+	"net/http"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: benchhttp bare|load [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "bare":
+		err = bare(os.Args[2:])
+	case "load":
+		err = load(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown mode %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchhttp:", err)
+		os.Exit(1)
+	}
+}
+
+type checkRequest struct {
+	Text      string `json:"text"`
+	UserID    string `json:"user_id,omitempty"`
+	ContentID string `json:"content_id,omitempty"`
+}
+
+type verdict struct {
+	Action     string `json:"action"`
+	Categories []struct {
+		Category string  `json:"category"`
+		Score    float64 `json:"score"`
+	} `json:"categories"`
+	Language struct {
+		Code       string  `json:"code"`
+		Confidence float64 `json:"confidence"`
+	} `json:"language"`
+	Matches       []any  `json:"matches"`
+	Cached        bool   `json:"cached"`
+	PolicyVersion string `json:"policy_version"`
+}
+
+func bare(args []string) error {
+	fs := flag.NewFlagSet("bare", flag.ExitOnError)
+	addr := fs.String("addr", "127.0.0.1:9090", "listen address")
+	_ = fs.Parse(args)
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.POST("/v1/check", func(c echo.Context) error {
+		var req checkRequest
+		dec := json.NewDecoder(c.Request().Body)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+		}
+		v := verdict{Action: "allow", Matches: []any{}, PolicyVersion: "bare"}
+		v.Language.Code, v.Language.Confidence = "en", 0.9
+		return c.JSON(http.StatusOK, v)
+	})
+	return e.Start(*addr)
+}
+
+// words make notes that read like notes, so the engine does real work.
+var words = []string{"meeting", "tomorrow", "remember", "to", "buy", "milk", "and", "call", "the", "dentist",
+	"project", "deadline", "moved", "to", "friday", "please", "review", "draft", "before", "lunch",
+	"ideas", "for", "the", "garden", "tomatoes", "basil", "water", "twice", "a", "week", "notes",
+	"from", "lecture", "about", "history", "of", "trade", "routes", "in", "the", "mediterranean"}
+
+func note(r *rand.Rand, n int) string {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "Note %d: ", n)
+	for b.Len() < 300 {
+		b.WriteString(words[r.Intn(len(words))])
+		b.WriteByte(' ')
+	}
+	return b.String()[:300]
+}
+
+func load(args []string) error {
+	fs := flag.NewFlagSet("load", flag.ExitOnError)
+	url := fs.String("url", "http://127.0.0.1:8080/v1/check", "check endpoint")
+	key := fs.String("key", "", "API key (Bearer)")
+	duration := fs.Duration("duration", 10*time.Second, "how long to send")
+	count := fs.Int("count", 0, "send exactly this many requests (overrides -duration)")
+	workers := fs.Int("c", 32, "concurrent connections")
+	repeat := fs.Float64("repeat", 0, "share of requests repeating a note from a hot set of 100")
+	label := fs.String("label", "", "label for the output line")
+	_ = fs.Parse(args)
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *workers, MaxConnsPerHost: *workers}, Timeout: 10 * time.Second}
+	var sent, failed atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	ctx, cancel := context.WithTimeout(context.Background(), *duration)
+	if *count > 0 {
+		ctx, cancel = context.WithTimeout(context.Background(), time.Hour)
+	}
+	defer cancel()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range *workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewSource(int64(w) + 1))
+			var mine []time.Duration
+			for ctx.Err() == nil {
+				n := sent.Add(1)
+				if *count > 0 && n > int64(*count) {
+					break
+				}
+				var text string
+				if r.Float64() < *repeat {
+					text = note(rand.New(rand.NewSource(int64(r.Intn(100)))), -1)
+				} else {
+					text = note(r, int(n))
+				}
+				body, _ := json.Marshal(checkRequest{Text: text})
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, *url, bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				if *key != "" {
+					req.Header.Set("Authorization", "Bearer "+*key)
+				}
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					if ctx.Err() == nil {
+						failed.Add(1)
+					}
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					failed.Add(1)
+					continue
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
+	}
+	fmt.Printf("%-22s ok=%d failed=%d rps=%.0f p50=%s p90=%s p99=%s\n", *label, len(lat), failed.Load(),
+		float64(len(lat))/elapsed.Seconds(), pct(0.50).Round(time.Microsecond), pct(0.90).Round(time.Microsecond), pct(0.99).Round(time.Microsecond))
+	if failed.Load() > 0 {
+		return fmt.Errorf("%d requests failed", failed.Load())
+	}
+	return nil
+}
