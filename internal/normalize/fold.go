@@ -133,7 +133,7 @@ func (fo *folder) run(s string) {
 			i, r, n, ci = j, r2, n2, ci2
 			continue
 		}
-		fo.it.Seek(int64(i), io.SeekStart)
+		_, _ = fo.it.Seek(int64(i), io.SeekStart) // fails only outside s
 		for {
 			seg := fo.it.Next()
 			p := fo.it.Pos()
@@ -239,7 +239,7 @@ func (fo *folder) ascii(c byte, sp span) {
 // rune folds one non-ASCII character of NFKC text, described by ci. An
 // invalid byte arrives as utf8.RuneError and is written as U+FFFD.
 func (fo *folder) rune(r rune, ci runeInfo, sp span) {
-	switch ci.class &^ stable {
+	switch ci.class &^ flags {
 	case classIgnore:
 		return
 	case classMark:
@@ -331,10 +331,10 @@ func (fo *folder) endToken() {
 	}
 	fo.letters[scriptLatin] += t.latin
 	switch {
-	case t.latin > 0 && t.bare == scriptCyrillic && fo.canWrite(t, &toCyrillic):
-		fo.toScript(t.start, &toCyrillic)
-	case t.latin > 0 && t.bare == scriptGreek && fo.canWrite(t, &toGreek):
-		fo.toScript(t.start, &toGreek)
+	case t.latin > 0 && t.bare == scriptCyrillic && fo.canWrite(t, toCyrillic):
+		fo.toScript(t.start, toCyrillic)
+	case t.latin > 0 && t.bare == scriptGreek && fo.canWrite(t, toGreek):
+		fo.toScript(t.start, toGreek)
 	case t.latin > 0 && len(fo.cands) > 0:
 		fo.fold(fo.cands)
 	case t.bare == scriptNone && t.candLetters > 0:

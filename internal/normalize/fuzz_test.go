@@ -3,6 +3,8 @@ package normalize
 import (
 	"strings"
 	"testing"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func FuzzNormalize(f *testing.F) {
@@ -19,6 +21,11 @@ func FuzzNormalize(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		folded := Fold(s)
 		checkFolded(t, s, &folded)
+		// Fold normalises only the segments that need it; the result must
+		// be that of folding the whole NFKC text.
+		if want := Fold(norm.NFKC.String(s)).Text; folded.Text != want {
+			t.Fatalf("Fold(%q) = %q, Fold(NFKC) = %q", s, folded.Text, want)
+		}
 		w := WordsOf(&folded)
 		checkWords(t, s, &folded, &w)
 

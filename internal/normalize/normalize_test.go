@@ -221,6 +221,11 @@ func TestOrigEdges(t *testing.T) {
 	if s, e := zero.Orig(0, 3); s != 0 || e != 0 {
 		t.Errorf("zero Folded: Orig(0,3) = [%d,%d)", s, e)
 	}
+	// A Folded made by hand has no map; invalid UTF-8 in it must not panic.
+	hand := Folded{Text: "ab\xff\xfe cd"}
+	if hw := WordsOf(&hand); hw.Text != " ab cd " {
+		t.Errorf("WordsOf(hand-made) = %q", hw.Text)
+	}
 }
 
 func TestSkeleton(t *testing.T) {

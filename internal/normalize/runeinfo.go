@@ -20,10 +20,16 @@ const (
 	classDigit               // a decimal digit
 )
 
-// stable is or'ed into a class when NFKC leaves the character alone and it
-// cannot combine with what precedes it. A stable character followed by a
-// stable character needs no normalisation.
-const stable class = 0x80
+// Flags or'ed into a class.
+const (
+	// stable: NFKC leaves the character alone and it cannot combine with
+	// what precedes it. A stable character followed by a stable character
+	// needs no normalisation.
+	stable class = 0x80
+	// cjk: a letter of a script written without spaces (IsCJK).
+	cjk   class = 0x40
+	flags       = stable | cjk
+)
 
 // runeInfo is everything Fold needs to know about one character, in 8 bytes
 // so that the table stays small.
@@ -57,8 +63,8 @@ func infoOf(r rune) runeInfo {
 	}
 	infoTableOnce.Do(func() {
 		t := new([tableSize]runeInfo)
-		for c := range rune(tableSize) {
-			t[c] = computeInfo(c)
+		for c := range t {
+			t[c] = computeInfo(rune(c))
 		}
 		infoTable.Store(t)
 	})
@@ -69,7 +75,9 @@ func computeInfo(r rune) runeInfo {
 	switch {
 	case 0x4E00 <= r && r <= 0x9FFF || 0xAC00 <= r && r <= 0xD7A3:
 		// CJK ideographs and Hangul syllables: the bulk of CJK text.
-		return runeInfo{folded: r, class: classLetter | stable, script: scriptOther}
+		return runeInfo{folded: r, class: classLetter | cjk | stable, script: scriptOther}
+	case r == utf8.RuneError:
+		return runeInfo{folded: r, class: classOther | stable} // also every invalid byte
 	}
 	ci := computeClass(r)
 	var b [utf8.UTFMax]byte
@@ -92,6 +100,9 @@ func computeClass(r rune) runeInfo {
 		return runeInfo{folded: unicode.ToLower(r), class: classOther}
 	}
 	ci := runeInfo{class: classLetter, script: scriptOf(r)}
+	if IsCJK(r) {
+		ci.class |= cjk
+	}
 	base := r
 	if ci.script == scriptLatin || ci.script == scriptGreek || ci.script == scriptCyrillic {
 		var b [utf8.UTFMax]byte

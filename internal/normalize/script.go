@@ -1,6 +1,10 @@
 package normalize
 
-import "unicode"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // script is the coarse writing-system class Fold needs: the three scripts
 // whose letters confuse with each other and lose their diacritics, and the
@@ -44,8 +48,8 @@ func scriptOf(r rune) script {
 	return scriptOther
 }
 
-// cjk lists the scripts written without spaces between words.
-var cjk = []*unicode.RangeTable{
+// cjkScripts lists the scripts written without spaces between words.
+var cjkScripts = []*unicode.RangeTable{
 	unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul,
 	unicode.Bopomofo, unicode.Thai, unicode.Lao, unicode.Khmer,
 	unicode.Myanmar, unicode.Tibetan, unicode.Yi, unicode.Tai_Tham,
@@ -64,7 +68,7 @@ func IsCJK(r rune) bool {
 		0x4E00 <= r && r <= 0x9FFF, 0xAC00 <= r && r <= 0xD7A3: // ideographs, Hangul syllables
 		return true
 	}
-	return unicode.In(r, cjk...)
+	return unicode.In(r, cjkScripts...)
 }
 
 // protoOf returns the ASCII prototype of a confusable letter or digit, or 0.
@@ -93,15 +97,17 @@ func protoOf(r rune) byte {
 // "x" or "p" typed inside a Russian word), or 0. They are deliberately short:
 // only letters whose lower-case forms look alike.
 var (
-	toCyrillic = [26]rune{
-		'a' - 'a': 'а', 'b' - 'a': 'в', 'c' - 'a': 'с', 'e' - 'a': 'е',
-		'h' - 'a': 'н', 'i' - 'a': 'і', 'k' - 'a': 'к', 'm' - 'a': 'м',
-		'o' - 'a': 'о', 'p' - 'a': 'р', 't' - 'a': 'т', 'x' - 'a': 'х',
-		'y' - 'a': 'у',
-	}
-	toGreek = [26]rune{
-		'a' - 'a': 'α', 'e' - 'a': 'ε', 'i' - 'a': 'ι', 'k' - 'a': 'κ',
-		'n' - 'a': 'η', 'o' - 'a': 'ο', 'p' - 'a': 'ρ', 't' - 'a': 'τ',
-		'u' - 'a': 'υ', 'v' - 'a': 'ν', 'x' - 'a': 'χ', 'y' - 'a': 'γ',
-	}
+	toCyrillic = lookalikes("aа bв cс eе hн iі kк mм oо pр tт xх yу")
+	toGreek    = lookalikes("aα eε iι kκ nη oο pρ tτ uυ vν xχ yγ")
 )
+
+// lookalikes builds a table from space-separated pairs of an ASCII letter
+// and its look-alike.
+func lookalikes(pairs string) *[26]rune {
+	var t [26]rune
+	for _, p := range strings.Fields(pairs) {
+		r, _ := utf8.DecodeRuneInString(p[1:])
+		t[p[0]-'a'] = r
+	}
+	return &t
+}

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -161,7 +160,9 @@ func classify(units []unit, t string) (_ []unit, seen uint32) {
 			u.kind = kBang
 		case r == '*':
 			u.kind = kStar
-		case r < utf8.RuneSelf:
+		case r < utf8.RuneSelf, r == utf8.RuneError:
+			// An invalid byte (only in a Folded made by hand) separates
+			// and is never written: the view stays within n+2 bytes.
 			u.kind = kSep
 		default:
 			u.kind = wordKind(r)
@@ -174,20 +175,10 @@ func classify(units []unit, t string) (_ []unit, seen uint32) {
 
 // wordKind classifies a non-ASCII character of folded text.
 func wordKind(r rune) kind {
-	var c class
-	switch {
-	case r < tableSize:
-		c = infoOf(r).class &^ stable
-	case unicode.IsLetter(r):
-		c = classLetter
-	case unicode.IsMark(r):
-		c = classMark
-	case unicode.IsDigit(r):
-		c = classDigit
-	}
-	switch c {
+	ci := infoOf(r)
+	switch ci.class &^ flags {
 	case classLetter:
-		if IsCJK(r) {
+		if ci.class&cjk != 0 {
 			return kCJK
 		}
 		return kLetter
@@ -363,74 +354,86 @@ func resolveSymbols(units []unit) {
 	}
 }
 
+// wordHasLetter returns 1 if the word starting at units[0] has a letter of
+// a script written with spaces, else 0.
+func wordHasLetter(units []unit) int {
+	for _, u := range units {
+		switch {
+		case u.kind == kLetter:
+			return 1
+		case !u.kind.word():
+			return 0
+		}
+	}
+	return 0
+}
+
 // build writes the word view of sc.units, the classified units of a folded
 // text of length n, into sc.text, sc.run and sc.src.
 func (sc *wordsScratch) build(n int) {
 	units := sc.units
-	// The view is never longer than n+2 bytes: grow once.
-	text := slices.Grow(sc.text[:0], n+2)
-	run := slices.Grow(sc.run[:0], n+2)
-	src := slices.Grow(sc.src[:0], n+2)
-	text = append(text, ' ')
-	run = append(run, 0)
-	src = append(src, span{0, int32(n)}) // end fixed at the first word
-	prevEnd := int32(-1)                 // end of the last word; -1 before the first
-	for a := 0; a < len(units); {
-		if !units[a].kind.word() {
-			a++
+	// The three have one entry per byte of the view, which is never longer
+	// than n+2 bytes: w indexes all three.
+	text := slices.Grow(sc.text[:0], n+2)[:n+2]
+	run := slices.Grow(sc.run[:0], n+2)[:n+2]
+	src := slices.Grow(sc.src[:0], n+2)[:n+2]
+	text[0], run[0], src[0] = ' ', 0, span{0, int32(n)} // end fixed at the first word
+	w := 1
+	prevEnd := int32(-1) // end of the last word; -1 before the first
+	inWord := false
+	tokStart := 0    // the first unit of the current word
+	hasLetter := 0   // whether the current word has a letter: 1 yes, 0 no, -1 not known yet
+	last := rune(-1) // the last character written, if it may collapse
+	lastAt := 0      // its offset in the view
+	for k := range units {
+		u := &units[k]
+		if !u.kind.word() {
+			inWord = false
 			continue
 		}
-		e := a
-		hasLetter := false
-		for e < len(units) && units[e].kind.word() {
-			hasLetter = hasLetter || units[e].kind == kLetter
-			e++
+		if !inWord {
+			inWord, tokStart, hasLetter, last = true, k, -1, -1
+			if prevEnd < 0 {
+				src[0].end = u.fs
+			} else {
+				text[w], run[w], src[w] = ' ', 0, span{prevEnd, u.fs}
+				w++
+			}
 		}
-		if prevEnd < 0 {
-			src[0].end = units[a].fs
-		} else {
-			text = append(text, ' ')
-			run = append(run, 0)
-			src = append(src, span{prevEnd, units[a].fs})
-		}
-		last := rune(-1) // the last character written, if it may collapse
-		lastAt := 0      // its offset in the view
-		for _, u := range units[a:e] {
-			r := u.r
-			if u.kind == kDigit && hasLetter && leet[r-'0'] != 0 {
+		prevEnd = u.fe
+		r := u.r
+		if u.kind == kDigit {
+			if hasLetter < 0 {
+				hasLetter = wordHasLetter(units[tokStart:])
+			}
+			if hasLetter == 1 && leet[r-'0'] != 0 {
 				r = leet[r-'0']
 			}
-			if r == last {
-				for i := lastAt; i < len(run); i++ {
-					run[i] = uint8(min(int(run[i])+1, 255))
-					src[i].end = u.fe
-				}
-				continue
-			}
-			last, lastAt = r, len(run)
-			if '0' <= r && r <= '9' || u.kind == kNum {
-				last = -1 // numbers keep their repeated digits
-			}
-			if r < utf8.RuneSelf {
-				text = append(text, byte(r))
-				run = append(run, 1)
-				src = append(src, span{u.fs, u.fe})
-				continue
-			}
-			size := len(text)
-			text = utf8.AppendRune(text, r)
-			for range len(text) - size {
-				run = append(run, 1)
-				src = append(src, span{u.fs, u.fe})
-			}
 		}
-		prevEnd = units[e-1].fe
-		a = e
+		if r == last {
+			for i := lastAt; i < w; i++ {
+				run[i] = uint8(min(int(run[i])+1, 255))
+				src[i].end = u.fe
+			}
+			continue
+		}
+		last, lastAt = r, w
+		if '0' <= r && r <= '9' || u.kind == kNum {
+			last = -1 // numbers keep their repeated digits
+		}
+		if r < utf8.RuneSelf {
+			text[w], run[w], src[w] = byte(r), 1, span{u.fs, u.fe}
+			w++
+			continue
+		}
+		for range utf8.EncodeRune(text[w:], r) {
+			run[w], src[w] = 1, span{u.fs, u.fe}
+			w++
+		}
 	}
 	if prevEnd >= 0 {
-		text = append(text, ' ')
-		run = append(run, 0)
-		src = append(src, span{prevEnd, int32(n)})
+		text[w], run[w], src[w] = ' ', 0, span{prevEnd, int32(n)}
+		w++
 	}
-	sc.text, sc.run, sc.src = text, run, src
+	sc.text, sc.run, sc.src = text[:w], run[:w], src[:w]
 }

@@ -52,7 +52,7 @@ func run(in, out string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(out, src, 0o644)
+	return os.WriteFile(out, src, 0o644) //nolint:gosec // a Go source file, readable by all
 }
 
 // parse returns the file's version line and the source → prototype table.
@@ -85,7 +85,8 @@ func parse(r io.Reader) (version string, table map[rune]byte, err error) {
 			return "", nil, fmt.Errorf("line %d: %w", line, err)
 		}
 		r := src[0]
-		if r < 0x80 || !(unicode.IsLetter(r) || unicode.IsDigit(r)) || norm.NFKC.String(string(r)) != string(r) {
+		letterOrDigit := unicode.IsLetter(r) || unicode.IsDigit(r)
+		if r < 0x80 || !letterOrDigit || norm.NFKC.String(string(r)) != string(r) {
 			continue
 		}
 		proto := strings.ToLower(norm.NFKC.String(string(target)))
