@@ -53,14 +53,15 @@ func Fold(s string) Folded {
 	fo := folderPool.Get().(*folder)
 	defer putFolder(fo)
 	fo.run(s)
-	return Folded{Text: string(fo.buf), src: slices.Clone(fo.src)}
+	o := &fo.out
+	return Folded{Text: string(o.buf[:o.n]), src: slices.Clone(o.src[:o.n])}
 }
 
 var folderPool = sync.Pool{New: func() any { return new(folder) }}
 
 func putFolder(fo *folder) {
 	fo.it.InitString(norm.NFKC, "") // do not keep the user's text alive
-	if cap(fo.buf) <= maxPooled {
+	if len(fo.out.buf) <= maxPooled {
 		folderPool.Put(fo)
 	}
 }
@@ -68,8 +69,7 @@ func putFolder(fo *folder) {
 // folder holds the state and the reusable buffers of one Fold.
 type folder struct {
 	it  norm.Iter
-	buf []byte // the folded text so far
-	src []span // its map to the original
+	out out // the folded text so far, with its map to the original
 
 	tok   token
 	cands []cand // look-alikes of the current token
@@ -103,7 +103,7 @@ type cand struct {
 }
 
 func (fo *folder) run(s string) {
-	fo.buf, fo.src = fo.buf[:0], fo.src[:0]
+	fo.out.reset(len(s) + 8)
 	fo.cands, fo.pend = fo.cands[:0], fo.pend[:0]
 	fo.letters = [scriptOther + 1]int{}
 	fo.keepMarks = false
@@ -160,8 +160,7 @@ func (fo *folder) run(s string) {
 // (or end the text), and returns the offset after them. It is fo.ascii in a
 // loop, for speed.
 func (fo *folder) asciiRun(s string, i int) int {
-	buf, src := fo.buf, fo.src
-	t := &fo.tok
+	o, t := &fo.out, &fo.tok
 	for ; i < len(s); i++ {
 		c := s[i]
 		if c >= utf8.RuneSelf || i+1 < len(s) && s[i+1] >= utf8.RuneSelf {
@@ -173,23 +172,19 @@ func (fo *folder) asciiRun(s string, i int) int {
 			fallthrough
 		case 'a' <= c && c <= 'z':
 			if t.start < 0 {
-				*t = token{start: len(buf)}
+				*t = token{start: o.n}
 			}
 			t.latin++
 		case '0' <= c && c <= '9':
 			if t.start < 0 {
-				*t = token{start: len(buf)}
+				*t = token{start: o.n}
 			}
 		case t.start >= 0:
-			fo.buf, fo.src = buf, src
 			fo.endToken()
-			buf, src = fo.buf, fo.src
 		}
-		buf = append(buf, c)
-		src = append(src, span{int32(i), int32(i + 1)})
-		fo.keepMarks = false
+		o.byte(c, span{int32(i), int32(i + 1)})
 	}
-	fo.buf, fo.src = buf, src
+	fo.keepMarks = false
 	return i
 }
 
@@ -197,10 +192,10 @@ func (fo *folder) asciiRun(s string, i int) int {
 // the end of s it returns a stable nothing.
 func decode(s string, i int) (rune, int, runeInfo) {
 	if i >= len(s) {
-		return 0, 0, runeInfo{class: stable}
+		return 0, 0, charInfo{class: stable}.pack()
 	}
 	if c := s[i]; c < utf8.RuneSelf {
-		return rune(c), 1, runeInfo{class: stable} // ASCII is folded by ascii
+		return rune(c), 1, charInfo{class: stable}.pack() // ASCII is folded by ascii
 	}
 	r, n := utf8.DecodeRuneInString(s[i:])
 	return r, n, infoOf(r)
@@ -232,14 +227,13 @@ func (fo *folder) ascii(c byte, sp span) {
 		fo.endToken()
 	}
 	fo.keepMarks = false
-	fo.buf = append(fo.buf, c)
-	fo.src = append(fo.src, sp)
+	fo.out.byte(c, sp)
 }
 
 // rune folds one non-ASCII character of NFKC text, described by ci. An
 // invalid byte arrives as utf8.RuneError and is written as U+FFFD.
 func (fo *folder) rune(r rune, ci runeInfo, sp span) {
-	switch ci.class &^ flags {
+	switch ci.class() {
 	case classIgnore:
 		return
 	case classMark:
@@ -253,36 +247,32 @@ func (fo *folder) rune(r rune, ci runeInfo, sp span) {
 		}
 		return
 	case classLetter:
-		fo.keepMarks = ci.script == scriptOther
-		if ci.script == scriptLatin && ci.folded >= utf8.RuneSelf {
+		fo.keepMarks = ci.script() == scriptOther
+		if ci.script() == scriptLatin && ci.folded() >= utf8.RuneSelf {
 			fo.beginToken()
 			fo.tok.nonASCIILatin = true
 		}
-		fo.letter(ci.script, ci.proto)
-		fo.emit(ci.folded, sp)
-		if ci.extra != 0 {
-			fo.letter(ci.script, 0)
-			fo.emit(rune(ci.extra), sp)
+		fo.letter(ci.script(), ci.proto())
+		fo.emit(ci.folded(), sp)
+		if ci.extra() != 0 {
+			fo.letter(ci.script(), 0)
+			fo.emit(rune(ci.extra()), sp)
 		}
 		return
 	case classDigit:
 		fo.beginToken()
-		if ci.proto != 0 {
-			fo.cands = append(fo.cands, cand{int32(len(fo.buf)), ci.proto})
+		if ci.proto() != 0 {
+			fo.cands = append(fo.cands, cand{int32(fo.out.n), ci.proto()})
 		}
 	default:
 		fo.endToken()
 	}
 	fo.keepMarks = false
-	fo.emit(ci.folded, sp)
+	fo.emit(ci.folded(), sp)
 }
 
 func (fo *folder) emit(r rune, sp span) {
-	n := len(fo.buf)
-	fo.buf = utf8.AppendRune(fo.buf, r)
-	for range len(fo.buf) - n {
-		fo.src = append(fo.src, sp)
-	}
+	fo.out.rune(r, sp)
 }
 
 // letter records a letter of script sc, with the ASCII look-alike proto or
@@ -301,7 +291,7 @@ func (fo *folder) letter(sc script, proto byte) {
 		t.candLetters++
 	}
 	if proto != 0 {
-		fo.cands = append(fo.cands, cand{int32(len(fo.buf)), proto})
+		fo.cands = append(fo.cands, cand{int32(fo.out.n), proto})
 	}
 }
 
@@ -314,7 +304,7 @@ func mergeScript(a, b script) script {
 
 func (fo *folder) beginToken() {
 	if fo.tok.start < 0 {
-		fo.tok = token{start: len(fo.buf)}
+		fo.tok = token{start: fo.out.n}
 	}
 }
 
@@ -350,7 +340,7 @@ func (fo *folder) canWrite(t *token, table *[26]rune) bool {
 	if t.nonASCIILatin {
 		return false
 	}
-	for _, c := range fo.buf[t.start:] {
+	for _, c := range fo.out.buf[t.start:fo.out.n] {
 		if 'a' <= c && c <= 'z' && table[c-'a'] == 0 {
 			return false
 		}
@@ -361,34 +351,73 @@ func (fo *folder) canWrite(t *token, table *[26]rune) bool {
 // fold replaces each candidate, in offset order, by its prototype. The
 // text only shrinks, so it is rewritten in place.
 func (fo *folder) fold(cands []cand) {
-	buf, src := fo.buf, fo.src
+	buf, src := fo.out.buf, fo.out.src
 	w := int(cands[0].off)
 	r := w
 	for _, c := range cands {
 		n := copy(buf[w:], buf[r:c.off])
 		copy(src[w:], src[r:c.off])
 		w, r = w+n, int(c.off)
-		_, size := utf8.DecodeRune(buf[r:])
+		_, size := utf8.DecodeRune(buf[r:fo.out.n])
 		buf[w], src[w] = c.proto, src[r]
 		w, r = w+1, r+size
 	}
-	n := copy(buf[w:], buf[r:])
-	copy(src[w:], src[r:])
-	fo.buf, fo.src = buf[:w+n], src[:w+n]
+	n := copy(buf[w:], buf[r:fo.out.n])
+	copy(src[w:], src[r:fo.out.n])
+	fo.out.n = w + n
 }
 
-// toScript rewrites the ASCII letters of buf[start:] into their look-alikes
-// in another script.
+// toScript rewrites the ASCII letters of the text from start into their
+// look-alikes in another script.
 func (fo *folder) toScript(start int, table *[26]rune) {
-	fo.tmp = append(fo.tmp[:0], fo.buf[start:]...)
-	fo.tmpSrc = append(fo.tmpSrc[:0], fo.src[start:]...)
-	fo.buf, fo.src = fo.buf[:start], fo.src[:start]
+	o := &fo.out
+	fo.tmp = append(fo.tmp[:0], o.buf[start:o.n]...)
+	fo.tmpSrc = append(fo.tmpSrc[:0], o.src[start:o.n]...)
+	o.n = start
 	for i, c := range fo.tmp {
 		if 'a' <= c && c <= 'z' && table[c-'a'] != 0 {
-			fo.emit(table[c-'a'], fo.tmpSrc[i])
+			o.rune(table[c-'a'], fo.tmpSrc[i])
 			continue
 		}
-		fo.buf = append(fo.buf, c)
-		fo.src = append(fo.src, fo.tmpSrc[i])
+		o.byte(c, fo.tmpSrc[i])
+	}
+}
+
+// out is the folded text being written, buf[:n], with its map src[:n].
+// Writing by index rather than appending keeps pointer stores, and the
+// garbage collector's write barriers, out of the per-character path.
+type out struct {
+	buf []byte
+	src []span
+	n   int
+}
+
+func (o *out) reset(size int) {
+	if len(o.buf) < size {
+		o.buf, o.src = make([]byte, size), make([]span, size)
+	}
+	o.n = 0
+}
+
+// room makes room for k more bytes.
+func (o *out) room(k int) {
+	if o.n+k > len(o.buf) {
+		size := 2*len(o.buf) + k
+		o.buf = append(o.buf[:o.n], make([]byte, size-o.n)...)
+		o.src = append(o.src[:o.n], make([]span, size-o.n)...)
+	}
+}
+
+func (o *out) byte(c byte, sp span) {
+	o.room(1)
+	o.buf[o.n], o.src[o.n] = c, sp
+	o.n++
+}
+
+func (o *out) rune(r rune, sp span) {
+	o.room(utf8.UTFMax)
+	for range utf8.EncodeRune(o.buf[o.n:], r) {
+		o.src[o.n] = sp
+		o.n++
 	}
 }

@@ -31,17 +31,32 @@ const (
 	flags       = stable | cjk
 )
 
-// runeInfo is everything Fold needs to know about one character, in 8 bytes
-// so that the table stays small.
-type runeInfo struct {
+// charInfo is everything Fold needs to know about one character.
+type charInfo struct {
 	folded rune   // lower case, without diacritics (Latin, Greek, Cyrillic)
 	proto  byte   // ASCII look-alike prototype, or 0
 	extra  byte   // a second ASCII letter the character stands for (ß → ss), or 0
-	class  class  // with the stable bit
+	class  class  // with its flags
 	script script // of a letter
 }
 
-func (ci runeInfo) stable() bool { return ci.class&stable != 0 }
+// runeInfo is a charInfo packed into one word: it moves through registers
+// (a struct of bytes is rebuilt through memory on every call, which costs
+// more than the rest of the hot loop) and keeps the table small.
+type runeInfo uint64
+
+func (c charInfo) pack() runeInfo {
+	return runeInfo(uint32(c.folded)) | runeInfo(c.proto)<<32 | runeInfo(c.extra)<<40 |
+		runeInfo(c.class)<<48 | runeInfo(c.script)<<56
+}
+
+func (ci runeInfo) folded() rune   { return rune(uint32(ci)) }
+func (ci runeInfo) proto() byte    { return byte(ci >> 32) }
+func (ci runeInfo) extra() byte    { return byte(ci >> 40) }
+func (ci runeInfo) class() class   { return class(ci>>48) &^ flags }
+func (ci runeInfo) script() script { return script(ci >> 56) }
+func (ci runeInfo) stable() bool   { return class(ci>>48)&stable != 0 }
+func (ci runeInfo) cjk() bool      { return class(ci>>48)&cjk != 0 }
 
 // tableSize covers the scripts of most text (Latin to Hangul jamo, general
 // punctuation); other characters are looked up each time.
@@ -56,7 +71,7 @@ var (
 
 func infoOf(r rune) runeInfo {
 	if r >= tableSize {
-		return computeInfo(r)
+		return computeInfo(r).pack()
 	}
 	if t := infoTable.Load(); t != nil {
 		return t[r]
@@ -64,20 +79,20 @@ func infoOf(r rune) runeInfo {
 	infoTableOnce.Do(func() {
 		t := new([tableSize]runeInfo)
 		for c := range t {
-			t[c] = computeInfo(rune(c))
+			t[c] = computeInfo(rune(c)).pack()
 		}
 		infoTable.Store(t)
 	})
 	return infoTable.Load()[r]
 }
 
-func computeInfo(r rune) runeInfo {
+func computeInfo(r rune) charInfo {
 	switch {
 	case 0x4E00 <= r && r <= 0x9FFF || 0xAC00 <= r && r <= 0xD7A3:
 		// CJK ideographs and Hangul syllables: the bulk of CJK text.
-		return runeInfo{folded: r, class: classLetter | cjk | stable, script: scriptOther}
+		return charInfo{folded: r, class: classLetter | cjk | stable, script: scriptOther}
 	case r == utf8.RuneError:
-		return runeInfo{folded: r, class: classOther | stable} // also every invalid byte
+		return charInfo{folded: r, class: classOther | stable} // also every invalid byte
 	}
 	ci := computeClass(r)
 	var b [utf8.UTFMax]byte
@@ -88,18 +103,18 @@ func computeInfo(r rune) runeInfo {
 	return ci
 }
 
-func computeClass(r rune) runeInfo {
+func computeClass(r rune) charInfo {
 	switch {
 	case ignorable(r):
-		return runeInfo{class: classIgnore}
+		return charInfo{class: classIgnore}
 	case unicode.IsMark(r):
-		return runeInfo{folded: r, class: classMark}
+		return charInfo{folded: r, class: classMark}
 	case unicode.IsDigit(r):
-		return runeInfo{folded: r, class: classDigit, proto: protoOf(r)}
+		return charInfo{folded: r, class: classDigit, proto: protoOf(r)}
 	case !unicode.IsLetter(r):
-		return runeInfo{folded: unicode.ToLower(r), class: classOther}
+		return charInfo{folded: unicode.ToLower(r), class: classOther}
 	}
-	ci := runeInfo{class: classLetter, script: scriptOf(r)}
+	ci := charInfo{class: classLetter, script: scriptOf(r)}
 	if IsCJK(r) {
 		ci.class |= cjk
 	}

@@ -86,11 +86,13 @@ func (k kind) letterish() bool { return k == kLetter || k == kMark || k == kLeet
 var leet = [10]rune{'o', 'i', 0, 'e', 'a', 's', 0, 't', 'b', 'g'}
 
 type wordsScratch struct {
-	units []unit
-	toks  []tok
-	text  []byte
-	run   []uint8
-	src   []span
+	units   []unit
+	syms    []int // indexes of the units of kinds kAt, kBang, kStar
+	singles int   // one-character tokens
+	toks    []tok
+	text    []byte
+	run     []uint8
+	src     []span
 }
 
 // tok is a run of units [a, b).
@@ -126,22 +128,25 @@ func putScratch(sc *wordsScratch) {
 func WordsOf(f *Folded) Words {
 	sc := scratchPool.Get().(*wordsScratch)
 	defer putScratch(sc)
-	units, seen := classify(sc.units[:0], f.Text)
-	var joined bool
-	if sc.toks, joined = joinSpaced(units, sc.toks[:0]); joined {
-		units = dropGone(units)
+	sc.classify(f.Text)
+	if sc.singles >= 3 && sc.joinSpaced() {
+		sc.dropGone()
 	}
-	if seen&(1<<kAt|1<<kBang|1<<kStar) != 0 {
-		resolveSymbols(units)
+	if len(sc.syms) > 0 {
+		resolveSymbols(sc.units, sc.syms)
 	}
-	sc.units = units
 	sc.build(len(f.Text))
 	return Words{Text: string(sc.text), Run: slices.Clone(sc.run), src: slices.Clone(sc.src)}
 }
 
-// classify appends the units of t to units; seen has bit 1<<k set for each
-// kind k found.
-func classify(units []unit, t string) (_ []unit, seen uint32) {
+// classify sets sc.units to the units of t, sc.syms to the indexes of the
+// units that are symbols whose role depends on their neighbours, and
+// sc.singles to the number of one-character tokens that spaced-out letters
+// could be made of.
+func (sc *wordsScratch) classify(t string) {
+	units, syms := sc.units[:0], sc.syms[:0]
+	singles := 0
+	tokLen := 0 // units in the current run of neither separators nor stars
 	for i := 0; i < len(t); {
 		r, size := rune(t[i]), 1
 		if r >= utf8.RuneSelf {
@@ -167,18 +172,38 @@ func classify(units []unit, t string) (_ []unit, seen uint32) {
 		default:
 			u.kind = wordKind(r)
 		}
-		seen |= 1 << u.kind
+		switch u.kind {
+		case kAt, kBang, kStar:
+			syms = append(syms, len(units))
+		}
+		if u.kind == kSep || u.kind == kStar {
+			if tokLen == 1 && isSingle(units[len(units)-1].kind) {
+				singles++
+			}
+			tokLen = 0
+		} else {
+			tokLen++
+		}
 		units = append(units, u)
 	}
-	return units, seen
+	if tokLen == 1 && isSingle(units[len(units)-1].kind) {
+		singles++
+	}
+	sc.units, sc.syms, sc.singles = units, syms, singles
+}
+
+// isSingle reports whether a one-character token of kind k can be one of
+// spaced-out letters.
+func isSingle(k kind) bool {
+	return k == kLetter || k == kDigit || k == kAt || k == kBang
 }
 
 // wordKind classifies a non-ASCII character of folded text.
 func wordKind(r rune) kind {
 	ci := infoOf(r)
-	switch ci.class &^ flags {
+	switch ci.class() {
 	case classLetter:
-		if ci.class&cjk != 0 {
+		if ci.cjk() {
 			return kCJK
 		}
 		return kLetter
@@ -195,9 +220,9 @@ func wordKind(r rune) kind {
 // least one of them a letter, each separated from the next by the same single
 // separator (one of " .-_*/,", or two spaces). Its separators become kGone.
 // A sentence break (". " followed by a word) is two separators, so it never
-// joins. toks is scratch space, returned for reuse; joined reports whether
-// any units became kGone.
-func joinSpaced(units []unit, toks []tok) (_ []tok, joined bool) {
+// joins. It reports whether any units became kGone.
+func (sc *wordsScratch) joinSpaced() (joined bool) {
+	units, toks := sc.units, sc.toks[:0]
 	for i := 0; i < len(units); {
 		if units[i].kind == kSep || units[i].kind == kStar {
 			i++
@@ -210,16 +235,7 @@ func joinSpaced(units []unit, toks []tok) (_ []tok, joined bool) {
 		toks = append(toks, tok{i, j})
 		i = j
 	}
-	single := func(t tok) bool {
-		if t.b-t.a != 1 {
-			return false
-		}
-		switch units[t.a].kind {
-		case kLetter, kDigit, kAt, kBang:
-			return true
-		}
-		return false
-	}
+	single := func(t tok) bool { return t.b-t.a == 1 && isSingle(units[t.a].kind) }
 	for i := 0; i < len(toks); {
 		if !single(toks[i]) {
 			i++
@@ -260,7 +276,8 @@ func joinSpaced(units []unit, toks []tok) (_ []tok, joined bool) {
 			i++
 		}
 	}
-	return toks, joined
+	sc.toks = toks
+	return joined
 }
 
 // gapSep returns the separator character of a gap between two spaced-out
@@ -275,26 +292,32 @@ func gapSep(gap []unit) rune {
 	return 0
 }
 
-func dropGone(units []unit) []unit {
-	n := 0
-	for _, u := range units {
-		if u.kind != kGone {
-			units[n] = u
-			n++
+// dropGone removes the kGone units and finds the symbols again.
+func (sc *wordsScratch) dropGone() {
+	units, syms := sc.units[:0], sc.syms[:0]
+	for _, u := range sc.units {
+		switch u.kind {
+		case kGone:
+			continue
+		case kAt, kBang, kStar:
+			syms = append(syms, len(units))
 		}
+		units = append(units, u)
 	}
-	return units[:n]
+	sc.units, sc.syms = units, syms
 }
 
 // resolveSymbols decides, from their neighbours, which symbols stand for
 // letters: "@" and "$" next to a letter ("@ss", "a$$"), "!" and "|" between two
 // word characters one of which is a letter ("sh!t"), and "*" between two
 // letters, kept as a wildcard ("f*ck", "n***a"). The others separate words.
-func resolveSymbols(units []unit) {
+//
+// syms holds, in order, the indexes of the units of kinds kAt, kBang and
+// kStar.
+func resolveSymbols(units []unit, syms []int) {
 	n := len(units)
-	for a := 0; a < n; {
-		if units[a].kind != kAt {
-			a++
+	for _, a := range syms {
+		if units[a].kind != kAt { // or already resolved with its run
 			continue
 		}
 		b := a + 1
@@ -315,9 +338,8 @@ func resolveSymbols(units []unit) {
 				units[i].r = 's'
 			}
 		}
-		a = b
 	}
-	for i := range units {
+	for _, i := range syms {
 		if units[i].kind != kBang {
 			continue
 		}
@@ -334,9 +356,8 @@ func resolveSymbols(units []unit) {
 			}
 		}
 	}
-	for a := 0; a < n; {
+	for _, a := range syms {
 		if units[a].kind != kStar {
-			a++
 			continue
 		}
 		b := a + 1
@@ -350,7 +371,6 @@ func resolveSymbols(units []unit) {
 		for i := a; i < b; i++ {
 			units[i].kind = k
 		}
-		a = b
 	}
 }
 
