@@ -84,10 +84,10 @@ type folder struct {
 	tmpSrc    []span
 }
 
-// token tracks the current run of letters, digits and marks in buf: the
-// unit at which look-alikes are folded.
+// token tracks the current run of letters, digits and marks in the folded
+// text: the unit at which look-alikes are folded.
 type token struct {
-	start         int  // offset in buf; -1 outside a token
+	start         int  // its offset in the folded text; -1 outside a token
 	latin         int  // Latin letters
 	nonASCIILatin bool // some Latin letter is not ASCII
 	candLetters   int  // non-Latin letters with a Latin prototype
@@ -96,7 +96,8 @@ type token struct {
 	bare script
 }
 
-// cand is a character at buf offset off that can fold to the ASCII proto.
+// cand is a character at offset off of the folded text that can fold to the
+// ASCII proto.
 type cand struct {
 	off   int32
 	proto byte
@@ -243,7 +244,7 @@ func (fo *folder) rune(r rune, ci runeInfo, sp span) {
 		if fo.keepMarks {
 			fo.beginToken()
 			fo.tok.bare = mergeScript(fo.tok.bare, scriptOther)
-			fo.emit(r, sp)
+			fo.out.rune(r, sp)
 		}
 		return
 	case classLetter:
@@ -253,10 +254,10 @@ func (fo *folder) rune(r rune, ci runeInfo, sp span) {
 			fo.tok.nonASCIILatin = true
 		}
 		fo.letter(ci.script(), ci.proto())
-		fo.emit(ci.folded(), sp)
+		fo.out.rune(ci.folded(), sp)
 		if ci.extra() != 0 {
 			fo.letter(ci.script(), 0)
-			fo.emit(rune(ci.extra()), sp)
+			fo.out.rune(rune(ci.extra()), sp)
 		}
 		return
 	case classDigit:
@@ -268,15 +269,11 @@ func (fo *folder) rune(r rune, ci runeInfo, sp span) {
 		fo.endToken()
 	}
 	fo.keepMarks = false
-	fo.emit(ci.folded(), sp)
-}
-
-func (fo *folder) emit(r rune, sp span) {
-	fo.out.rune(r, sp)
+	fo.out.rune(ci.folded(), sp)
 }
 
 // letter records a letter of script sc, with the ASCII look-alike proto or
-// 0, about to be written at the end of buf.
+// 0, about to be written at the end of the folded text.
 func (fo *folder) letter(sc script, proto byte) {
 	fo.beginToken()
 	t := &fo.tok

@@ -85,6 +85,8 @@ func TestWordsOf(t *testing.T) {
 		{"star elsewhere separates", "5*3 *bold* a*", " 5 3 bold a "},
 		{"spaced letters", "k i l l", " kil "},
 		{"dotted letters", "p.o.r.n", " porn "},
+		{"dotted letters then a bang", "v.e.r.m.i.n! |x.y.z|", " vermin xyz "},
+		{"spaced letters with a leet bang", "s h ! t", " shit "},
 		{"dashed letters", "c-a-s-i-n-o", " casino "},
 		{"underscores, slashes, commas, stars", "s_e_x f/u/c/k s,h,i,t f*u*c*k", " sex fuck shit fuck "},
 		{"two spaces between letters", "f  u  c  k", " fuck "},

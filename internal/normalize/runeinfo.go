@@ -62,7 +62,7 @@ func (ci runeInfo) cjk() bool      { return class(ci>>48)&cjk != 0 }
 // punctuation); other characters are looked up each time.
 const tableSize = 0x3000
 
-// infoTable is built on first use, in about a millisecond; then the
+// infoTable is built on first use, in a few milliseconds; then the
 // description of a common character is one load.
 var (
 	infoTable     atomic.Pointer[[tableSize]runeInfo]
@@ -96,8 +96,8 @@ func computeInfo(r rune) charInfo {
 	}
 	ci := computeClass(r)
 	var b [utf8.UTFMax]byte
-	p := norm.NFKC.Properties(b[:utf8.EncodeRune(b[:], r)])
-	if p.BoundaryBefore() && norm.NFKC.IsNormal(b[:utf8.EncodeRune(b[:], r)]) {
+	enc := b[:utf8.EncodeRune(b[:], r)]
+	if norm.NFKC.Properties(enc).BoundaryBefore() && norm.NFKC.IsNormal(enc) {
 		ci.class |= stable
 	}
 	return ci
@@ -121,7 +121,7 @@ func computeClass(r rune) charInfo {
 	base := r
 	if ci.script == scriptLatin || ci.script == scriptGreek || ci.script == scriptCyrillic {
 		var b [utf8.UTFMax]byte
-		if d := norm.NFD.Properties(utf8.AppendRune(b[:0], r)).Decomposition(); d != nil {
+		if d := norm.NFD.Properties(b[:utf8.EncodeRune(b[:], r)]).Decomposition(); d != nil {
 			base, _ = utf8.DecodeRune(d) // the base letter, without its marks
 		}
 	}

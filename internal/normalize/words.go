@@ -145,8 +145,9 @@ func WordsOf(f *Folded) Words {
 // could be made of.
 func (sc *wordsScratch) classify(t string) {
 	units, syms := sc.units[:0], sc.syms[:0]
-	singles := 0
-	tokLen := 0 // units in the current run of neither separators nor stars
+	// A token here is a run of neither separators nor stars; joinSpaced
+	// trims "!" and "|" off its ends, so they do not count in core.
+	singles, core, inTok := 0, 0, false
 	for i := 0; i < len(t); {
 		r, size := rune(t[i]), 1
 		if r >= utf8.RuneSelf {
@@ -176,17 +177,20 @@ func (sc *wordsScratch) classify(t string) {
 		case kAt, kBang, kStar:
 			syms = append(syms, len(units))
 		}
-		if u.kind == kSep || u.kind == kStar {
-			if tokLen == 1 && isSingle(units[len(units)-1].kind) {
-				singles++
+		switch {
+		case u.kind == kSep || u.kind == kStar:
+			if inTok && core <= 1 {
+				singles++ // an over-estimate: it only lets joinSpaced be skipped
 			}
-			tokLen = 0
-		} else {
-			tokLen++
+			core, inTok = 0, false
+		case u.kind == kBang:
+			inTok = true
+		default:
+			core, inTok = core+1, true
 		}
 		units = append(units, u)
 	}
-	if tokLen == 1 && isSingle(units[len(units)-1].kind) {
+	if inTok && core <= 1 {
 		singles++
 	}
 	sc.units, sc.syms, sc.singles = units, syms, singles
@@ -232,7 +236,16 @@ func (sc *wordsScratch) joinSpaced() (joined bool) {
 		for j < len(units) && units[j].kind != kSep && units[j].kind != kStar {
 			j++
 		}
-		toks = append(toks, tok{i, j})
+		// "!" and "|" at either end of a token cannot be letters: they
+		// separate ("v.e.r.m.i.n!").
+		a, b := i, j
+		for b-a > 1 && units[b-1].kind == kBang {
+			b--
+		}
+		for b-a > 1 && units[a].kind == kBang {
+			a++
+		}
+		toks = append(toks, tok{a, b})
 		i = j
 	}
 	single := func(t tok) bool { return t.b-t.a == 1 && isSingle(units[t.a].kind) }
