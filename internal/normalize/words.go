@@ -177,13 +177,13 @@ func (sc *wordsScratch) classify(t string) {
 		case kAt, kBang, kStar:
 			syms = append(syms, len(units))
 		}
-		switch {
-		case u.kind == kSep || u.kind == kStar:
+		switch u.kind {
+		case kSep, kStar:
 			if inTok && core <= 1 {
 				singles++ // an over-estimate: it only lets joinSpaced be skipped
 			}
 			core, inTok = 0, false
-		case u.kind == kBang:
+		case kBang:
 			inTok = true
 		default:
 			core, inTok = core+1, true
