@@ -22,9 +22,16 @@ type compiled struct {
 	acParts  []acPart // by automaton pattern id
 	phrases  []int    // rules with more than one part
 	patterns []pattern
-	hosts    map[string][]int // host -> rules
-	wild     map[int][]wildTerm
-	detector map[string]int // detector name -> rule
+	// prefilter finds the required literals of patterns in the folded text;
+	// literal i belongs to set literalSet[i] of pattern literalOf[i]. A
+	// pattern runs when every one of its sets has a hit; patterns without
+	// sets run on every text.
+	prefilter  *ahocorasick.Matcher
+	literalOf  []int
+	literalSet []uint8
+	hosts      map[string][]int // host -> rules
+	wild       map[int][]wildTerm
+	detector   map[string]int // detector name -> rule
 }
 
 // acPart is one automaton pattern: a part of a Words or Exception rule.
@@ -40,6 +47,7 @@ type acPart struct {
 type pattern struct {
 	re   *regexp.Regexp
 	rule int
+	sets uint8 // the bit mask of the required literal sets; 0: runs on every text
 }
 
 // wildTerm is a one-word term, spelled out with its runs, for matching
@@ -59,7 +67,7 @@ func compile(set *rules.Set, version string) (*compiled, error) {
 		wild:       map[int][]wildTerm{},
 		detector:   map[string]int{},
 	}
-	var skeletons []string
+	var skeletons, literals []string
 	var problems []string
 	for i, r := range set.Rules {
 		switch r.Kind {
@@ -90,7 +98,16 @@ func compile(set *rules.Set, version string) (*compiled, error) {
 				problems = append(problems, fmt.Sprintf("%s: %v", r.Source, err))
 				continue
 			}
-			c.patterns = append(c.patterns, pattern{re: re, rule: i})
+			p := pattern{re: re, rule: i}
+			for k, set := range requiredLiterals(r.Pattern) {
+				p.sets |= 1 << k
+				for _, l := range set {
+					literals = append(literals, l)
+					c.literalOf = append(c.literalOf, len(c.patterns))
+					c.literalSet = append(c.literalSet, uint8(k))
+				}
+			}
+			c.patterns = append(c.patterns, p)
 		case rules.Hosts:
 			for _, h := range r.Hosts {
 				c.hosts[h] = append(c.hosts[h], i)
@@ -107,6 +124,7 @@ func compile(set *rules.Set, version string) (*compiled, error) {
 		return nil, moderation.Errorf(moderation.EINVALID, "rules refused: %s", strings.Join(problems[:min(5, len(problems))], "; "))
 	}
 	c.ac = ahocorasick.New(skeletons)
+	c.prefilter = ahocorasick.New(literals)
 	return c, nil
 }
 

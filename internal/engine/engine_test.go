@@ -61,8 +61,8 @@ ass
 cock*
 !cocktail
 `)},
-		"en/violence.rules": {Data: []byte(`/\bkill (?:all|every) \w+s\b/ | id=violence.en.kill_all score=0.9`)},
-		"de/hate.rules":      {Data: []byte("hurensohn* | score=0.7\n")},
+		"en/violence.rules":   {Data: []byte(`/\bkill (?:all|every) \w+s\b/ | id=violence.en.kill_all score=0.9`)},
+		"de/hate.rules":       {Data: []byte("hurensohn* | score=0.7\n")},
 		"ja/harassment.rules": {Data: []byte("死ね | score=0.7\n")},
 		"any/privacy.rules":   {Data: []byte("$card | score=0.6\n$email | min=3 score=0.5\n")},
 		"any/spam.rules":      {Data: []byte("$wave | users=3 window=1m score=0.7\n$links | min=3 score=0.3\n")},

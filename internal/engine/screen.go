@@ -33,27 +33,24 @@ type hit struct {
 // be added before the policy decides (see decide).
 func (c *compiled) screen(f *normalize.Folded, lang moderation.Language) moderation.Verdict {
 	w := normalize.WordsOf(f)
+	return c.screenWords(f, &w, lang)
+}
+
+func (c *compiled) screenWords(f *normalize.Folded, w *normalize.Words, lang moderation.Language) moderation.Verdict {
 	applies := func(r *rules.Rule) bool {
 		return r.Lang == "any" || r.Lang == lang.Code || lang.Code == moderation.Undetermined || lang.Confidence < gateConfidence
 	}
 	s := scorer{c: c}
 
-	words := c.matchWords(&w, applies)
+	words := c.matchWords(w, applies)
 	for _, h := range words {
 		start, end := w.Folded(h.start, h.end)
 		s.add(h.rule, start, end)
 	}
-	for _, p := range c.patterns {
-		if !applies(&c.rules[p.rule]) {
-			continue
-		}
-		for _, loc := range p.re.FindAllStringIndex(f.Text, maxMatches) {
-			s.add(p.rule, loc[0], loc[1])
-		}
-	}
+	c.matchPatterns(f.Text, applies, &s)
 	c.matchLinks(f.Text, &s)
 	c.matchPII(f.Text, &s)
-	c.repetition(&w, &s)
+	c.repetition(w, &s)
 
 	v := moderation.Verdict{
 		Language:      lang,
@@ -242,6 +239,27 @@ func sameWild(word, term []rune) bool {
 		}
 	}
 	return true
+}
+
+// matchPatterns runs the patterns whose required literal sets all occur in
+// text, and those without any.
+func (c *compiled) matchPatterns(text string, applies func(*rules.Rule) bool, s *scorer) {
+	var seen []uint8 // per pattern, the sets with a hit
+	c.prefilter.Find(text, func(id, _, _ int) bool {
+		if seen == nil {
+			seen = make([]uint8, len(c.patterns))
+		}
+		seen[c.literalOf[id]] |= 1 << c.literalSet[id]
+		return true
+	})
+	for i, p := range c.patterns {
+		if p.sets != 0 && (seen == nil || seen[i] != p.sets) || !applies(&c.rules[p.rule]) {
+			continue
+		}
+		for _, loc := range p.re.FindAllStringIndex(text, maxMatches) {
+			s.add(p.rule, loc[0], loc[1])
+		}
+	}
 }
 
 func (c *compiled) matchLinks(text string, s *scorer) {
