@@ -6,9 +6,10 @@ import (
 	"strings"
 )
 
-// minLiteral is the shortest literal worth prefiltering on: shorter ones
-// occur in nearly every text.
-const minLiteral = 3
+// minLiteral is the shortest literal worth prefiltering on: single
+// characters occur in nearly every text, while even two ("k2", "0x") rule
+// out most texts, and every further required set only narrows the filter.
+const minLiteral = 2
 
 // maxExact bounds the exact sets built while walking a pattern; maxSets
 // bounds how many sets a pattern's prefilter requires.
