@@ -3,6 +3,7 @@ package normalize
 import (
 	"io"
 	"slices"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -19,12 +20,19 @@ type span struct{ start, end int32 }
 type Folded struct {
 	Text string // the folded text
 	src  []span // for each byte of Text, the original bytes it came from
+	// identity: Text has the original's offsets (an ASCII text, where
+	// folding only lower-cases); src is nil.
+	identity bool
 }
 
 // Orig maps a half-open byte range [start,end) of f.Text to the half-open
 // range of the original text it came from. Out-of-range bounds are clamped; an
 // empty range maps to an empty range at the corresponding position.
 func (f *Folded) Orig(start, end int) (int, int) {
+	if f.identity {
+		start = min(max(start, 0), len(f.Text))
+		return start, min(max(end, start), len(f.Text))
+	}
 	return mapRange(f.src, start, end)
 }
 
@@ -50,6 +58,25 @@ func mapRange(src []span, start, end int) (int, int) {
 // folding of look-alike letters from other scripts (see the package
 // documentation). Invalid UTF-8 bytes become U+FFFD.
 func Fold(s string) Folded {
+	if isASCII(s) {
+		// NFKC, look-alikes, diacritics and format characters are all
+		// outside ASCII: folding is lower-casing, byte for byte.
+		return Folded{Text: strings.ToLower(s), identity: true}
+	}
+	return foldSlow(s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// foldSlow is Fold for any text.
+func foldSlow(s string) Folded {
 	fo := folderPool.Get().(*folder)
 	defer putFolder(fo)
 	fo.run(s)

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestFold(t *testing.T) {
@@ -268,6 +269,12 @@ func TestIsCJK(t *testing.T) {
 // checkFolded asserts the invariants of a Folded built from in.
 func checkFolded(t *testing.T, in string, f *Folded) {
 	t.Helper()
+	if f.identity {
+		if len(f.Text) != len(in) || f.src != nil {
+			t.Fatalf("Fold(%q): identity map over %d bytes of %d", in, len(f.Text), len(in))
+		}
+		return
+	}
 	if len(f.src) != len(f.Text) {
 		t.Fatalf("Fold(%q): %d spans for %d bytes", in, len(f.src), len(f.Text))
 	}
@@ -312,4 +319,46 @@ func checkWords(t *testing.T, in string, f *Folded, w *Words) {
 		}
 		ps = s
 	}
+}
+
+// TestASCIIFastPath checks that Fold's shortcut for ASCII text gives what
+// the general path gives, offsets included.
+func TestASCIIFastPath(t *testing.T) {
+	var all strings.Builder
+	for b := 0; b < utf8.RuneSelf; b++ {
+		all.WriteByte(byte(b))
+	}
+	for _, s := range []string{"", all.String(), "Hello, WORLD! f.u.c.k  k i l l", "a\x00b\tc\r\nd\x7fe", "MiXeD 123 @$! *** ..."} {
+		assertSameFold(t, s)
+	}
+}
+
+func assertSameFold(t *testing.T, s string) {
+	t.Helper()
+	fast, slow := Fold(s), foldSlow(s)
+	if fast.Text != slow.Text {
+		t.Fatalf("Fold(%q).Text = %q, general path %q", s, fast.Text, slow.Text)
+	}
+	for i := 0; i <= len(fast.Text); i++ {
+		for j := i; j <= len(fast.Text); j++ {
+			a1, b1 := fast.Orig(i, j)
+			a2, b2 := slow.Orig(i, j)
+			if a1 != a2 || b1 != b2 {
+				t.Fatalf("Fold(%q).Orig(%d,%d) = %d,%d, general path %d,%d", s, i, j, a1, b1, a2, b2)
+			}
+		}
+	}
+	wf, ws := WordsOf(&fast), WordsOf(&slow)
+	if wf.Text != ws.Text {
+		t.Fatalf("WordsOf differs for %q: %q vs %q", s, wf.Text, ws.Text)
+	}
+}
+
+func FuzzASCIIFastPath(f *testing.F) {
+	f.Add("Hello, WORLD! f.u.c.k")
+	f.Fuzz(func(t *testing.T, s string) {
+		if isASCII(s) && len(s) < 200 {
+			assertSameFold(t, s)
+		}
+	})
 }
