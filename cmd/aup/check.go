@@ -18,14 +18,15 @@ import (
 func check(ctx context.Context, cfg *config, args []string, stdin io.Reader, stdout io.Writer) error {
 	var jsonl string
 	var texts []string
-	for i := 0; i < len(args); i++ {
-		switch a := args[i]; {
+	for len(args) > 0 {
+		a := args[0]
+		args = args[1:]
+		switch {
 		case a == "--jsonl":
-			if i+1 == len(args) {
+			if len(args) == 0 {
 				return usageError("aup check: --jsonl needs a file name (or - for stdin)")
 			}
-			i++
-			jsonl = args[i]
+			jsonl, args = args[0], args[1:]
 		case strings.HasPrefix(a, "-") && a != "-":
 			return usageError(fmt.Sprintf("aup check: unknown flag %s", a))
 		default:
@@ -74,7 +75,7 @@ func check(ctx context.Context, cfg *config, args []string, stdin io.Reader, std
 				Text string `json:"text"`
 			}
 			if err := json.Unmarshal(sc.Bytes(), &item); err != nil {
-				return fmt.Errorf("%s:%d: %v", jsonl, n, err)
+				return fmt.Errorf("%s:%d: %w", jsonl, n, err)
 			}
 			if err := screen(fmt.Sprintf("%s:%d", jsonl, n), item.Text); err != nil {
 				return err

@@ -57,7 +57,9 @@ func service(t *testing.T, env map[string]string) (string, *syncBuffer) {
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, nil, io.Discard, logs) }()
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, nil, io.Discard, logs)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -278,7 +280,9 @@ func TestLintCommand(t *testing.T) {
 	}
 	dir := t.TempDir()
 	copyDir(t, "../../rules", dir)
-	os.WriteFile(filepath.Join(dir, "en", "hate.rules"), []byte("x ~99 y\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "en", "hate.rules"), []byte("x ~99 y\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out.Reset()
 	err := run(context.Background(), []string{"rules", "lint", dir}, env, nil, &out, io.Discard)
 	if err == nil || exitCode(err) != 1 || !strings.Contains(out.String(), "en/hate.rules:1") {

@@ -39,7 +39,7 @@ func ReadRows(r io.Reader) ([]Row, error) {
 		}
 		var row Row
 		if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
-			return nil, fmt.Errorf("line %d: %v", n, err)
+			return nil, fmt.Errorf("line %d: %w", n, err)
 		}
 		switch row.Expect {
 		case "flag", "allow", "any":

@@ -360,7 +360,7 @@ func validHost(h string) bool {
 			return false
 		}
 		for _, r := range label {
-			if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r > 127) {
+			if r != '-' && r != '_' && (r < '0' || r > '9') && (r < 'a' || r > 'z') && r <= 127 {
 				return false
 			}
 		}
@@ -410,8 +410,8 @@ func (p *parser) rules(name, data string) {
 		delete(opts, "category")
 		delete(opts, "id")
 
-		switch {
-		case entry[0] == '/':
+		switch entry[0] {
+		case '/':
 			if len(entry) < 3 || entry[len(entry)-1] != '/' {
 				p.errorf(pos, "a pattern is written /regexp/")
 				return
@@ -425,7 +425,7 @@ func (p *parser) rules(name, data string) {
 				p.errorf(pos, "a pattern needs an id= option")
 				return
 			}
-		case entry[0] == '$':
+		case '$':
 			r.Kind, r.Detector = Detector, entry[1:]
 			allowed, ok := Detectors[r.Detector]
 			if !ok {
@@ -443,7 +443,7 @@ func (p *parser) rules(name, data string) {
 				}
 			}
 			r.Options, opts = opts, nil
-		case entry[0] == '!':
+		case '!':
 			r.Kind = Exception
 			if r.Parts, err = parseParts(entry[1:]); err != nil {
 				p.errorf(pos, "%v", err)
