@@ -10,20 +10,6 @@ const (
 	Block  Action = "block"  // refuse
 )
 
-// Rank orders actions by severity: allow < review < block.
-func (a Action) Rank() int {
-	switch a {
-	case Review:
-		return 1
-	case Block:
-		return 2
-	}
-	return 0
-}
-
-// Valid reports whether a is a known action.
-func (a Action) Valid() bool { return a == Allow || a == Review || a == Block }
-
 // Content is one piece of user content to screen.
 type Content struct {
 	Text      string
