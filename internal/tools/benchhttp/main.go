@@ -128,6 +128,10 @@ func load(args []string) error {
 		ctx, cancel = context.WithTimeout(context.Background(), time.Hour)
 	}
 	defer cancel()
+	hot := make([]string, 100) // the notes that repeat
+	for i := range hot {
+		hot[i] = note(rand.New(rand.NewSource(int64(i))), -i)
+	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := range *workers {
@@ -143,7 +147,7 @@ func load(args []string) error {
 				}
 				var text string
 				if r.Float64() < *repeat {
-					text = note(rand.New(rand.NewSource(int64(r.Intn(100)))), -1)
+					text = hot[r.Intn(len(hot))]
 				} else {
 					text = note(r, int(n))
 				}
