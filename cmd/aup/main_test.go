@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -191,6 +192,24 @@ func TestServeWithRedis(t *testing.T) {
 	post(t, base+"/v1/check", backendKey, note, &third)
 	if third.Cached || third.Action != "block" || third.PolicyVersion != reloaded.PolicyVersion {
 		t.Errorf("after reload: %+v", third)
+	}
+
+	// SIGHUP reloads too.
+	if err := os.WriteFile(filepath.Join(dir, "en", "spam.rules"), []byte("garden project | score=0.75\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	var fourth verdict
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		post(t, base+"/v1/check", backendKey, note, &fourth)
+		if fourth.PolicyVersion != reloaded.PolicyVersion || time.Now().After(deadline) {
+			break
+		}
+	}
+	if fourth.PolicyVersion == reloaded.PolicyVersion || fourth.Action != "review" {
+		t.Errorf("after SIGHUP: %+v", fourth)
 	}
 
 	if strings.Contains(logs.String(), "meeting moved") || strings.Contains(logs.String(), adminKey) {
