@@ -147,10 +147,14 @@ func (c *compiled) matchWords(w *normalize.Words, applies func(*rules.Rule) bool
 	}
 
 	var hits, exceptions []hit
+	var spaces []int32
 	for rule, occs := range found {
 		r := &c.rules[rule]
 		if len(r.Parts) > 1 {
-			hits = append(hits, phrase(r, rule, occs, text)...)
+			if spaces == nil {
+				spaces = countSpaces(text)
+			}
+			hits = append(hits, phrase(r, rule, occs, spaces)...)
 			continue
 		}
 		for _, o := range occs {
@@ -175,36 +179,49 @@ func (c *compiled) matchWords(w *normalize.Words, applies func(*rules.Rule) bool
 	return hits
 }
 
-// phrase finds the chains of a phrase's parts, in order, each within its gap
-// of the previous one.
-func phrase(r *rules.Rule, rule int, occs []occurrence, text string) []hit {
+// phrase finds the chains of a phrase's parts, in order, each starting within
+// its gap of the previous one. spaces[i] counts the spaces in text[:i], so
+// the words between two offsets cost a subtraction.
+func phrase(r *rules.Rule, rule int, occs []occurrence, spaces []int32) []hit {
+	byPart := make([][]occurrence, len(r.Parts))
+	for _, o := range occs {
+		byPart[o.part] = append(byPart[o.part], o)
+	}
+	for _, list := range byPart {
+		slices.SortFunc(list, func(a, b occurrence) int { return a.start - b.start })
+	}
 	var hits []hit
-	for _, first := range occs {
-		if first.part != 0 {
-			continue
-		}
-		end, ok := first.end, true
-		for k := 1; k < len(r.Parts) && ok; k++ {
-			ok = false
-			best := -1
-			for _, o := range occs {
-				if o.part != k || o.start < end {
-					continue
-				}
-				between := strings.Count(text[end:o.start], " ") - 1
-				if between <= r.Parts[k-1].Gap && (best < 0 || o.end < best) {
-					best = o.end
-				}
-			}
-			if best >= 0 {
-				end, ok = best, true
+	for _, first := range byPart[0] {
+		end := first.end
+		for k := 1; k < len(r.Parts) && end >= 0; k++ {
+			list := byPart[k]
+			i, _ := slices.BinarySearchFunc(list, end, func(o occurrence, end int) int { return o.start - end })
+			if i == len(list) || int(spaces[list[i].start]-spaces[end])-1 > r.Parts[k-1].Gap {
+				end = -1
+			} else {
+				end = list[i].end
 			}
 		}
-		if ok {
+		if end >= 0 {
 			hits = append(hits, hit{rule, first.start, end})
+			if len(hits) == maxMatches {
+				break
+			}
 		}
 	}
 	return hits
+}
+
+// countSpaces returns, for each offset of text, the spaces before it.
+func countSpaces(text string) []int32 {
+	spaces := make([]int32, len(text)+1)
+	for i := 0; i < len(text); i++ {
+		spaces[i+1] = spaces[i]
+		if text[i] == ' ' {
+			spaces[i+1]++
+		}
+	}
+	return spaces
 }
 
 // matchWild matches censored words ("f*ck", "n***a") against one-word terms
