@@ -278,6 +278,9 @@ func TestCheckCommand(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("want 2 verdicts, got %q", out.String())
 	}
+	if !strings.Contains(lines[0], `"categories":[]`) || !strings.Contains(lines[0], `"matches":[]`) {
+		t.Errorf("a clean verdict must have empty arrays, not null: %s", lines[0])
+	}
 	var v verdict
 	if err := json.Unmarshal([]byte(lines[1]), &v); err != nil || len(v.Matches) == 0 {
 		t.Errorf("second verdict %s (%v)", lines[1], err)

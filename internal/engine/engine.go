@@ -121,8 +121,11 @@ func (e *Engine) Screen(ctx context.Context, c moderation.Content) (moderation.V
 		e.wave(ctx, cur, hex.EncodeToString(text[:16]), c.UserID, &v)
 	}
 	decide(&v, cur.thresholds)
-	if v.Matches == nil {
+	if v.Matches == nil { // the API promises arrays, never null
 		v.Matches = []moderation.Match{}
+	}
+	if v.Categories == nil {
+		v.Categories = []moderation.CategoryScore{}
 	}
 	return v, nil
 }
