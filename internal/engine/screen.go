@@ -52,6 +52,7 @@ func (c *compiled) screenWords(f *normalize.Folded, w *normalize.Words, lang mod
 	c.matchPII(f.Text, &s)
 	c.repetition(w, &s)
 
+	lang.Confidence = round(lang.Confidence)
 	v := moderation.Verdict{
 		Language:      lang,
 		Matches:       s.matches,
