@@ -107,7 +107,9 @@ func (e *Engine) Screen(ctx context.Context, c moderation.Content) (moderation.V
 	v, cached := e.lookup(ctx, key)
 	if !cached {
 		res, _, _ := e.flight.Do(key, func() (any, error) {
-			v := cur.screen(&f, e.opts.Detector.Detect(f.Text))
+			// The detector reads the text as sent: folding strips the
+			// accents that tell French, Spanish and Portuguese apart.
+			v := cur.screen(&f, e.opts.Detector.Detect(c.Text))
 			e.store(ctx, key, v)
 			return v, nil
 		})
@@ -156,8 +158,10 @@ func (e *Engine) wave(ctx context.Context, cur *compiled, key, user string, v *m
 }
 
 // cacheKey names a verdict: the rules' version and the hash of the folded
-// text. The wave counter uses the text hash alone, so that a reload does not
-// reset a wave in progress.
+// text, so texts that differ only in case, invisible characters or accents
+// share a verdict (the first one's detected language included). The wave
+// counter uses the text hash alone, so that a reload does not reset a wave
+// in progress.
 func cacheKey(version string, textHash []byte) string {
 	h := sha256.New()
 	h.Write([]byte(version))

@@ -61,6 +61,8 @@ type Counts struct {
 	FalseFlags int `json:"false_flags"` // ... and were flagged
 	AnyFlagged int `json:"any_flagged"` // expect-any rows flagged
 	Any        int `json:"any"`
+	LangRows   int `json:"lang_rows"`  // rows with a labelled language
+	LangRight  int `json:"lang_right"` // ... detected as that language
 }
 
 // Recall is the share of must-flag rows flagged, or -1 without such rows.
@@ -76,6 +78,10 @@ func (c Counts) CategoryAccuracy() float64 { return ratio(c.RightCat, c.Caught) 
 // FlagRate is the share of expect-any rows flagged (ordinary text).
 func (c Counts) FlagRate() float64 { return ratio(c.AnyFlagged, c.Any) }
 
+// LangAccuracy is the share of rows with a labelled language whose detected
+// language was that one, or -1 without such rows.
+func (c Counts) LangAccuracy() float64 { return ratio(c.LangRight, c.LangRows) }
+
 func ratio(a, b int) float64 {
 	if b == 0 {
 		return -1
@@ -89,8 +95,6 @@ type Report struct {
 	Total     Counts             `json:"total"`
 	ByLang    map[string]*Counts `json:"by_lang"`
 	ByNote    map[string]*Counts `json:"by_note"`
-	LangRight int                `json:"lang_right"` // rows whose detected language was the labelled one
-	LangRows  int                `json:"lang_rows"`  // rows with a labelled language
 	// Confusion counts, for caught must-flag rows, each labelled category
 	// against each reported category ("none" when none was reported).
 	Confusion map[moderation.Category]map[moderation.Category]int `json:"confusion"`
@@ -132,11 +136,6 @@ func Run(ctx context.Context, name string, rows []Row, s Screener) (*Report, err
 		lang := row.Lang
 		if lang == "" {
 			lang = moderation.Undetermined
-		} else {
-			r.LangRows++
-			if v.Language.Code == row.Lang {
-				r.LangRight++
-			}
 		}
 		groups := []*Counts{&r.Total, group(r.ByLang, lang)}
 		if row.Note != "" {
@@ -146,6 +145,12 @@ func Run(ctx context.Context, name string, rows []Row, s Screener) (*Report, err
 		right := flagged && hasLabel(v, row.Labels)
 		for _, g := range groups {
 			g.Rows++
+			if row.Lang != "" {
+				g.LangRows++
+				if v.Language.Code == row.Lang {
+					g.LangRight++
+				}
+			}
 			switch row.Expect {
 			case "flag":
 				g.Flag++

@@ -52,8 +52,8 @@ func TestRun(t *testing.T) {
 	if slur := r.ByNote["slur"]; slur.Recall() != 1 || slur.CategoryAccuracy() != 0.5 {
 		t.Errorf("note slur = %+v", slur)
 	}
-	if r.LangRight != 4 || r.LangRows != 6 {
-		t.Errorf("language %d/%d, want 4/6", r.LangRight, r.LangRows)
+	if tot.LangAccuracy() != 4.0/6 || r.ByLang["de"].LangAccuracy() != 0 {
+		t.Errorf("language accuracy %v (de %v), want 4/6 (0)", tot.LangAccuracy(), r.ByLang["de"].LangAccuracy())
 	}
 	if r.Confusion[moderation.Hate][moderation.Spam] != 1 || r.Confusion[moderation.Hate][moderation.Hate] != 1 {
 		t.Errorf("confusion = %v", r.Confusion)

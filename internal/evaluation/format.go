@@ -12,9 +12,6 @@ func (r *Report) WriteText(w io.Writer, notes bool) {
 	fmt.Fprintf(w, "== %s\n", r.Name)
 	fmt.Fprintf(w, "%-32s %s\n", "", header)
 	fmt.Fprintf(w, "%-32s %s\n", "all", r.Total.line())
-	if r.LangRows > 0 {
-		fmt.Fprintf(w, "%-32s %.3f (%d/%d rows)\n", "language detection accuracy", float64(r.LangRight)/float64(r.LangRows), r.LangRight, r.LangRows)
-	}
 	if len(r.ByLang) > 1 {
 		for _, k := range sortedKeys(r.ByLang) {
 			fmt.Fprintf(w, "%-32s %s\n", "lang "+k, r.ByLang[k].line())
@@ -38,11 +35,11 @@ func (r *Report) WriteText(w io.Writer, notes bool) {
 	}
 }
 
-const header = "   rows  recall (n)        fpr (n)          cat.acc  any-flagged"
+const header = "   rows  recall (n)        fpr (n)          cat.acc  any-flagged (n)   lang.acc"
 
 func (c *Counts) line() string {
-	return fmt.Sprintf("%7d  %s  %s  %s  %s", c.Rows,
-		figure(c.Recall(), c.Flag), figure(c.FPR(), c.Allow), pct(c.CategoryAccuracy()), figure(c.FlagRate(), c.Any))
+	return fmt.Sprintf("%7d  %s  %s  %s  %s  %s", c.Rows,
+		figure(c.Recall(), c.Flag), figure(c.FPR(), c.Allow), pct(c.CategoryAccuracy()), figure(c.FlagRate(), c.Any), pct(c.LangAccuracy()))
 }
 
 func figure(x float64, n int) string {
