@@ -91,10 +91,10 @@ func ratio(a, b int) float64 {
 
 // Report is the evaluation of one file.
 type Report struct {
-	Name      string             `json:"name"`
-	Total     Counts             `json:"total"`
-	ByLang    map[string]*Counts `json:"by_lang"`
-	ByNote    map[string]*Counts `json:"by_note"`
+	Name   string             `json:"name"`
+	Total  Counts             `json:"total"`
+	ByLang map[string]*Counts `json:"by_lang"`
+	ByNote map[string]*Counts `json:"by_note"`
 	// Confusion counts, for caught must-flag rows, each labelled category
 	// against each reported category ("none" when none was reported).
 	Confusion map[moderation.Category]map[moderation.Category]int `json:"confusion"`
