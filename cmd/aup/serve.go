@@ -70,7 +70,7 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 	api, err := httpapi.New(httpapi.Config{
 		Screener:     eng,
 		Reloader:     reloader,
-		Ready:        map[string]httpapi.Checker{"store": pingCheck{store}},
+		Ready:        map[string]httpapi.Checker{"store": pingCheck{store}, "rules": rulesCheck{eng}},
 		Keys:         cfg.Keys,
 		MaxTextBytes: cfg.MaxTextBytes,
 		Logger:       log,
@@ -144,3 +144,14 @@ func (r *rulesReloader) Reload(ctx context.Context) (string, error) {
 type pingCheck struct{ p moderation.Pinger }
 
 func (c pingCheck) Check(ctx context.Context) error { return c.p.Ping(ctx) }
+
+// rulesCheck reports whether rules are in force. They are loaded before the
+// listener opens, so this fails only if that order is ever broken.
+type rulesCheck struct{ eng *engine.Engine }
+
+func (c rulesCheck) Check(context.Context) error {
+	if c.eng.PolicyVersion() == "" {
+		return errors.New("no rules loaded")
+	}
+	return nil
+}
