@@ -15,7 +15,7 @@ import (
 )
 
 // check screens texts on the command line and prints one verdict a line.
-func check(ctx context.Context, cfg *config, args []string, stdin io.Reader, stdout io.Writer) error {
+func check(ctx context.Context, cfg *config, args []string, stdin io.Reader, stdout io.Writer) (err error) {
 	var jsonl string
 	var texts []string
 	for len(args) > 0 {
@@ -41,7 +41,11 @@ func check(ctx context.Context, cfg *config, args []string, stdin io.Reader, std
 		return err
 	}
 	out := bufio.NewWriter(stdout)
-	defer out.Flush()
+	defer func() {
+		if ferr := out.Flush(); err == nil {
+			err = ferr
+		}
+	}()
 	enc := json.NewEncoder(out)
 	screen := func(where, text string) error {
 		if err := validText(text, cfg.MaxTextBytes); err != nil {
@@ -66,7 +70,7 @@ func check(ctx context.Context, cfg *config, args []string, stdin io.Reader, std
 			r = f
 		}
 		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 64<<10), 4*cfg.MaxTextBytes+1024)
+		sc.Buffer(make([]byte, 64<<10), 6*cfg.MaxTextBytes+4096) // JSON escapes take up to 6 bytes a byte
 		for n := 1; sc.Scan(); n++ {
 			if strings.TrimSpace(sc.Text()) == "" {
 				continue

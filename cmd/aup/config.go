@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,10 +35,11 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	c := &config{
 		Addr:         getenv("AUP_ADDR"),
 		RedisURL:     getenv("AUP_REDIS_URL"),
+		LogLevel:     slog.LevelInfo,
 		RulesDir:     getenv("AUP_RULES_DIR"),
 		MaxTextBytes: httpapi.DefaultMaxTextBytes,
 		CacheTTL:     24 * time.Hour,
-		CacheEntries: 100_000,
+		CacheEntries: 20_000,
 		Languages:    defaultLanguages,
 		Shutdown:     15 * time.Second,
 	}
@@ -46,24 +49,21 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return nil, fmt.Errorf("AUP_ADDR=%q: want host:port such as :8080 or 127.0.0.1:8080", c.Addr)
 	}
-	keys := getenv("AUP_API_KEYS")
-	if file := getenv("AUP_API_KEYS_FILE"); file != "" {
-		if keys != "" {
-			return nil, fmt.Errorf("set AUP_API_KEYS or AUP_API_KEYS_FILE, not both")
-		}
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return nil, fmt.Errorf("AUP_API_KEYS_FILE: %w", err)
-		}
-		keys = strings.Join(strings.Fields(string(data)), ",")
+	keys, err := secretVar(getenv, "AUP_API_KEYS")
+	if err != nil {
+		return nil, err
 	}
+	keys = strings.Join(strings.Fields(strings.ReplaceAll(keys, ",", " ")), ",") // the file has one entry a line
+	if c.RedisURL, err = secretVar(getenv, "AUP_REDIS_URL"); err != nil {
+		return nil, err
+	}
+	c.RedisURL = strings.TrimSpace(c.RedisURL)
 	if keys != "" {
 		var err error
 		if c.Keys, err = httpapi.ParseKeys(keys); err != nil {
 			return nil, fmt.Errorf("AUP_API_KEYS: %w", err)
 		}
 	}
-	var err error
 	if c.MaxTextBytes, err = intVar(getenv, "AUP_MAX_TEXT_BYTES", c.MaxTextBytes, 1, 16<<20); err != nil {
 		return nil, err
 	}
@@ -79,12 +79,31 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	if v := getenv("AUP_LANGUAGES"); v != "" {
 		c.Languages = strings.Split(strings.ReplaceAll(v, " ", ""), ",")
 	}
+	// One order for one set, so that instances configured alike share
+	// policy versions and so cache entries.
+	c.Languages = slices.Compact(slices.Sorted(slices.Values(c.Languages)))
 	if v := getenv("AUP_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return nil, fmt.Errorf("AUP_LOG_LEVEL=%q: want debug, info, warn or error", v)
 		}
 	}
 	return c, nil
+}
+
+// secretVar reads NAME or the file named by NAME_FILE, not both.
+func secretVar(getenv func(string) string, name string) (string, error) {
+	v, file := getenv(name), getenv(name+"_FILE")
+	if file == "" {
+		return v, nil
+	}
+	if v != "" {
+		return "", fmt.Errorf("set %s or %s_FILE, not both", name, name)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", name, err)
+	}
+	return strings.TrimSpace(string(data)), nil
 }
 
 func intVar(getenv func(string) string, name string, def, lo, hi int) (int, error) {
@@ -151,20 +170,30 @@ func (c *config) LogValue() slog.Value {
 		slog.String("rules", rulesDir),
 		slog.Any("keys", keys),
 		slog.Int("max_text_bytes", c.MaxTextBytes),
-		slog.Duration("cache_ttl", c.CacheTTL),
+		slog.String("cache_ttl", c.CacheTTL.String()),
 		slog.Int("cache_entries", c.CacheEntries),
 		slog.String("languages", strings.Join(c.Languages, ",")),
+		slog.String("log_level", c.LogLevel.String()),
+		slog.String("shutdown_timeout", c.Shutdown.String()),
 	)
 }
 
-// maskURL hides the password of a redis:// URL.
-func maskURL(u string) string {
-	scheme, rest, ok := strings.Cut(u, "://")
-	if !ok {
-		return "****"
+// maskURL hides the credentials of a Redis URL: the user information and
+// every query parameter that names a password (a Sentinel master's).
+func maskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
 	}
-	if at := strings.LastIndex(rest, "@"); at >= 0 {
-		rest = "****@" + rest[at+1:]
+	if u.User != nil {
+		u.User = url.User("****")
 	}
-	return scheme + "://" + rest
+	q := u.Query()
+	for k := range q {
+		if strings.Contains(strings.ToLower(k), "pass") {
+			q.Set(k, "****")
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }

@@ -48,8 +48,8 @@ type usageError string
 
 func (e usageError) Error() string { return string(e) + "\n" + usage }
 
-// failedError reports that a command ran and found problems (lint errors);
-// it exits with status 1 without further message.
+// failedError reports that a command ran and found problems (lint errors,
+// printed already); it exits with status 1 after a one-line summary.
 type failedError struct{ msg string }
 
 func (e failedError) Error() string { return e.msg }
@@ -65,6 +65,11 @@ func exitCode(err error) int {
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return usageError("aup: no command")
+	}
+	switch args[0] {
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -82,9 +87,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return usageError("aup rules: want 'aup rules lint [DIR]'")
 		}
 		return lint(cfg, args[2:], stdout)
-	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, usage)
-		return nil
 	}
 	return usageError(fmt.Sprintf("aup: unknown command %q", args[0]))
 }

@@ -37,8 +37,14 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 		log.Warn("no API keys configured: development mode, listening on loopback only and treating loopback callers as admin; set AUP_API_KEYS before exposing aup", "addr", addr)
 	}
 
-	local := memstore.NewCache(cfg.CacheEntries)
-	var shared moderation.VerdictCache
+	hup := make(chan os.Signal, 1) // from now on SIGHUP reloads instead of killing
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	var local, shared moderation.VerdictCache
+	if cfg.CacheEntries > 0 {
+		local = memstore.NewCache(cfg.CacheEntries)
+	}
 	var waves moderation.WaveCounter
 	var store moderation.Pinger
 	if cfg.RedisURL == "" {
@@ -94,12 +100,14 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 	}
 	log.Info("aup is serving", "addr", ln.Addr().String(), "policy_version", eng.PolicyVersion(), "startup", time.Since(start).String())
 
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	go func() {
-		for range hup {
-			_, _ = reloader.Reload(ctx)
+		for {
+			select {
+			case <-hup:
+				_, _ = reloader.Reload(ctx)
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
 

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aup-dev/aup/internal/ahocorasick"
@@ -29,9 +30,10 @@ type compiled struct {
 	prefilter  *ahocorasick.Matcher
 	literalOf  []int
 	literalSet []uint8
-	hosts      map[string][]int // host -> rules
-	wild       map[int][]wildTerm
-	detector   map[string]int // detector name -> rule
+	hosts      map[string][]int   // host -> rules
+	wild       map[int][]wildTerm // one-word terms by length, for censored words
+	prefixLens []int              // the lengths of the prefix terms among them
+	detector   map[string]int     // detector name -> rule
 }
 
 // acPart is one automaton pattern: a part of a Words or Exception rule.
@@ -54,6 +56,7 @@ type pattern struct {
 // censored words such as "f*ck".
 type wildTerm struct {
 	letters []rune
+	prefix  bool // "fuck*": the word may continue
 	rule    int
 }
 
@@ -64,8 +67,8 @@ func compile(set *rules.Set, version string) (*compiled, error) {
 		thresholds: set.Thresholds,
 		rules:      set.Rules,
 		hosts:      map[string][]int{},
-		wild:       map[int][]wildTerm{},
 		detector:   map[string]int{},
+		wild:       map[int][]wildTerm{},
 	}
 	var skeletons, literals []string
 	var problems []string
@@ -87,9 +90,12 @@ func compile(set *rules.Set, version string) (*compiled, error) {
 					openStart: p.OpenStart, openEnd: p.OpenEnd,
 					spaceless: spaceless(text),
 				})
-				if r.Kind == rules.Words && len(r.Parts) == 1 && !p.OpenStart && !p.OpenEnd && !strings.Contains(text, " ") {
-					letters := expand(text, run)
-					c.wild[len(letters)] = append(c.wild[len(letters)], wildTerm{letters: letters, rule: i})
+				if r.Kind == rules.Words && len(r.Parts) == 1 && !p.OpenStart && !strings.Contains(text, " ") {
+					t := wildTerm{letters: expand(text, run), prefix: p.OpenEnd, rule: i}
+					c.wild[len(t.letters)] = append(c.wild[len(t.letters)], t)
+					if t.prefix && !slices.Contains(c.prefixLens, len(t.letters)) {
+						c.prefixLens = append(c.prefixLens, len(t.letters))
+					}
 				}
 			}
 		case rules.Pattern:

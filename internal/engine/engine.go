@@ -11,8 +11,10 @@ import (
 	"encoding/hex"
 	"io/fs"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -24,8 +26,23 @@ import (
 )
 
 // Revision names the engine's matching semantics. Change it whenever a code
-// change can change a verdict: it is part of every policy_version.
+// change can change a verdict: it is part of every policy_version, together
+// with the VCS revision the binary was built from, when it has one.
 const Revision = "1"
+
+// codeVersion is Revision and the build's VCS revision: a deploy of changed
+// code never serves verdicts cached by the old code from a shared cache.
+var codeVersion = func() string {
+	v := Revision
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.modified" && s.Value == "true" {
+				v += "+" + s.Value
+			}
+		}
+	}
+	return v
+}()
 
 // Options configures an Engine. Only Detector is required.
 type Options struct {
@@ -37,6 +54,10 @@ type Options struct {
 	// (Redis). Either may be nil.
 	Local, Shared moderation.VerdictCache
 	CacheTTL      time.Duration // default 24h
+	// StoreTimeout bounds each call to a cache or the wave counter on the
+	// check path (default 100ms): a slow store costs a check at most this
+	// much per call, and a check never waits for a store that hangs.
+	StoreTimeout time.Duration
 	// Waves counts identical texts across users for the $wave detector.
 	Waves  moderation.WaveCounter
 	Logger *slog.Logger
@@ -49,12 +70,16 @@ type Engine struct {
 	opts    Options
 	current atomic.Pointer[compiled]
 	flight  singleflight.Group
+	loading sync.Mutex // one Load at a time: the last to read the files wins
 }
 
 // New returns an engine screening with set.
 func New(set *rules.Set, opts Options) (*Engine, error) {
 	if opts.CacheTTL <= 0 {
 		opts.CacheTTL = 24 * time.Hour
+	}
+	if opts.StoreTimeout <= 0 {
+		opts.StoreTimeout = 100 * time.Millisecond
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -63,35 +88,35 @@ func New(set *rules.Set, opts Options) (*Engine, error) {
 		opts.Now = time.Now
 	}
 	e := &Engine{opts: opts}
-	if err := e.Swap(set); err != nil {
+	if _, err := e.swap(set); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
-// Swap compiles set and, if it compiles, puts it in force. On error the rules
-// in force stay.
-func (e *Engine) Swap(set *rules.Set) error {
-	h := sha256.Sum256([]byte(Revision + "\x00" + set.Version + "\x00" + e.opts.DetectorID))
+// swap compiles set and, if it compiles, puts it in force and returns its
+// policy version. On error the rules in force stay.
+func (e *Engine) swap(set *rules.Set) (string, error) {
+	h := sha256.Sum256([]byte(codeVersion + "\x00" + set.Version + "\x00" + e.opts.DetectorID))
 	c, err := compile(set, hex.EncodeToString(h[:])[:16])
 	if err != nil {
-		return err
+		return "", err
 	}
 	e.current.Store(c)
-	return nil
+	return c.version, nil
 }
 
 // Load reads the rules in fsys and puts them in force. A broken folder is
-// refused with an EINVALID error naming the file and line.
+// refused with an EINVALID error naming the file and line. Loads run one at
+// a time, so the rules in force are those of the last files read.
 func (e *Engine) Load(fsys fs.FS) (version string, err error) {
+	e.loading.Lock()
+	defer e.loading.Unlock()
 	set, err := rules.Load(fsys)
 	if err != nil {
 		return "", err
 	}
-	if err := e.Swap(set); err != nil {
-		return "", err
-	}
-	return e.PolicyVersion(), nil
+	return e.swap(set)
 }
 
 // PolicyVersion is the version of the rules in force.
@@ -139,6 +164,8 @@ func (e *Engine) wave(ctx context.Context, cur *compiled, key, user string, v *m
 		return
 	}
 	r := &cur.rules[rule]
+	ctx, cancel := context.WithTimeout(ctx, e.opts.StoreTimeout)
+	defer cancel()
 	n, err := e.opts.Waves.Observe(ctx, key, user, e.opts.Now(), r.DurationOption("window", 10*time.Minute))
 	if err != nil {
 		e.opts.Logger.WarnContext(ctx, "wave counter unavailable", "err", err)
@@ -176,14 +203,16 @@ func (e *Engine) lookup(ctx context.Context, key string) (moderation.Verdict, bo
 		if c == nil {
 			continue
 		}
-		v, ok, err := c.Get(ctx, key)
+		cctx, cancel := context.WithTimeout(ctx, e.opts.StoreTimeout)
+		v, ok, err := c.Get(cctx, key)
+		cancel()
 		if err != nil {
 			e.opts.Logger.WarnContext(ctx, "verdict cache unavailable", "err", err)
 			continue
 		}
 		if ok {
 			if i == 1 && e.opts.Local != nil {
-				_ = e.opts.Local.Set(ctx, key, v, e.opts.CacheTTL)
+				_ = e.opts.Local.Set(ctx, key, v, e.opts.CacheTTL) // in process: cannot fail on I/O
 			}
 			return v, true // the stores return copies
 		}
@@ -196,7 +225,10 @@ func (e *Engine) store(ctx context.Context, key string, v moderation.Verdict) {
 		if c == nil {
 			continue
 		}
-		if err := c.Set(ctx, key, v, e.opts.CacheTTL); err != nil {
+		cctx, cancel := context.WithTimeout(ctx, e.opts.StoreTimeout)
+		err := c.Set(cctx, key, v, e.opts.CacheTTL)
+		cancel()
+		if err != nil {
 			e.opts.Logger.WarnContext(ctx, "verdict cache unavailable", "err", err)
 		}
 	}

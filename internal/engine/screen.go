@@ -14,8 +14,16 @@ import (
 	"github.com/aup-dev/aup/internal/rules"
 )
 
-// maxMatches bounds the matches a verdict lists; the scores count them all.
-const maxMatches = 100
+// maxMatches bounds the matches a verdict lists, and maxPerRule those of one
+// rule; the scores count every rule that matched. The strongest are kept, so
+// a flood of weak matches cannot hide the one that decided.
+const (
+	maxMatches = 100
+	maxPerRule = 5
+	// maxOccurrences bounds the occurrences of one rule's parts kept while
+	// matching a text, which bounds the work on a text made of one word.
+	maxOccurrences = 256
+)
 
 // gateConfidence is the language confidence below which every language's
 // rules apply: when detection is unsure, missing a slur is worse than the
@@ -42,12 +50,18 @@ func (c *compiled) screenWords(f *normalize.Folded, w *normalize.Words, lang mod
 	}
 	s := scorer{c: c}
 
-	words := c.matchWords(w, applies)
-	for _, h := range words {
+	for _, h := range c.matchWords(w, applies) {
 		start, end := w.Folded(h.start, h.end)
 		s.add(h.rule, start, end)
 	}
-	c.matchPatterns(f.Text, applies, &s)
+	c.matchPatterns(f.Text, applies, &s, nil)
+	// Patterns also see the words view spelled out (leetspeak undone,
+	// spaced letters joined, repeated letters kept), so "i will k1ll you"
+	// meets the pattern that "i will kill you" does.
+	plain, src := spellOut(w)
+	c.matchPatterns(plain, applies, &s, func(start, end int) (int, int) {
+		return w.Folded(int(src[start]), int(src[end-1])+1)
+	})
 	c.matchLinks(f.Text, &s)
 	c.matchPII(f.Text, &s)
 	c.repetition(w, &s)
@@ -55,20 +69,33 @@ func (c *compiled) screenWords(f *normalize.Folded, w *normalize.Words, lang mod
 	lang.Confidence = round(lang.Confidence)
 	v := moderation.Verdict{
 		Language:      lang,
-		Matches:       s.matches,
+		Matches:       s.list(),
 		Signals:       s.signals,
 		PolicyVersion: c.version,
 	}
 	for cat, score := range s.scores {
 		v.Categories = append(v.Categories, moderation.CategoryScore{Category: cat, Score: round(score)})
 	}
-	slices.SortFunc(v.Matches, func(a, b moderation.Match) int {
-		if a.Start != b.Start {
-			return a.Start - b.Start
-		}
-		return a.End - b.End
-	})
 	return v
+}
+
+// spellOut returns the words view with each letter repeated as often as the
+// text repeated it, and for each of its bytes the byte of the view it spells.
+func spellOut(w *normalize.Words) (string, []int32) {
+	var b strings.Builder
+	b.Grow(len(w.Text) + len(w.Text)/4)
+	src := make([]int32, 0, len(w.Text)+len(w.Text)/4)
+	for i := 0; i < len(w.Text); {
+		_, size := utf8.DecodeRuneInString(w.Text[i:])
+		for range max(1, int(w.Run[i])) {
+			b.WriteString(w.Text[i : i+size])
+			for k := range size {
+				src = append(src, int32(i+k))
+			}
+		}
+		i += size
+	}
+	return b.String(), src
 }
 
 // scorer gathers matches and combines scores: each rule counts once per text,
@@ -76,7 +103,7 @@ func (c *compiled) screenWords(f *normalize.Folded, w *normalize.Words, lang mod
 type scorer struct {
 	c       *compiled
 	scores  map[moderation.Category]float64
-	counted map[int]bool
+	counted map[int]int // rule -> matches listed
 	matches []moderation.Match
 	signals []moderation.Signal
 }
@@ -90,16 +117,51 @@ func (s *scorer) count(cat moderation.Category, score float64) {
 
 func (s *scorer) add(rule, start, end int) {
 	r := &s.c.rules[rule]
-	if !s.counted[rule] {
+	n, seen := s.counted[rule]
+	if !seen {
 		if s.counted == nil {
-			s.counted = map[int]bool{}
+			s.counted = map[int]int{}
 		}
-		s.counted[rule] = true
 		s.count(r.Category, r.Score)
 	}
-	if len(s.matches) < maxMatches {
-		s.matches = append(s.matches, moderation.Match{Rule: r.ID, Category: r.Category, Start: start, End: end, Score: r.Score})
+	if n == maxPerRule {
+		return
 	}
+	m := moderation.Match{Rule: r.ID, Category: r.Category, Start: start, End: end, Score: r.Score}
+	for _, o := range s.matches {
+		if o.Rule == m.Rule && o.Start == m.Start && o.End == m.End {
+			return // the same match seen in both views of the text
+		}
+	}
+	s.counted[rule] = n + 1
+	s.matches = append(s.matches, m)
+}
+
+// list returns the strongest matches, at most maxMatches, in text order.
+func (s *scorer) list() []moderation.Match {
+	ms := s.matches
+	if len(ms) > maxMatches {
+		slices.SortStableFunc(ms, func(a, b moderation.Match) int {
+			if a.Score != b.Score {
+				if a.Score > b.Score {
+					return -1
+				}
+				return 1
+			}
+			return 0
+		})
+		ms = ms[:maxMatches]
+	}
+	slices.SortFunc(ms, func(a, b moderation.Match) int {
+		if a.Start != b.Start {
+			return a.Start - b.Start
+		}
+		if a.End != b.End {
+			return a.End - b.End
+		}
+		return strings.Compare(a.Rule, b.Rule)
+	})
+	return ms
 }
 
 func (s *scorer) signal(rule int, name, detail string) {
@@ -119,6 +181,7 @@ type occurrence struct {
 func (c *compiled) matchWords(w *normalize.Words, applies func(*rules.Rule) bool) []hit {
 	text := w.Text
 	found := map[int][]occurrence{} // rule -> occurrences of its parts
+	var bounds *wordBounds
 	c.ac.Find(text, func(id, start, end int) bool {
 		p := &c.acParts[id]
 		r := &c.rules[p.rule]
@@ -130,21 +193,28 @@ func (c *compiled) matchWords(w *normalize.Words, applies func(*rules.Rule) bool
 				return true
 			}
 		}
-		if !applies(r) {
+		// Exceptions are narrow and protect whatever the detected language:
+		// the terms they guard may come from any/ or another language.
+		if r.Kind != rules.Exception && !applies(r) || len(found[p.rule]) == maxOccurrences {
 			return true
 		}
 		// An open end matches inside a word; the match covers the whole word.
-		if p.openStart && !p.spaceless {
-			start = strings.LastIndexByte(text[:start], ' ') + 1
-		}
-		if p.openEnd && !p.spaceless {
-			end += strings.IndexByte(text[end:], ' ')
+		if (p.openStart || p.openEnd) && !p.spaceless {
+			if bounds == nil {
+				bounds = newWordBounds(text)
+			}
+			if p.openStart {
+				start = bounds.start(start)
+			}
+			if p.openEnd {
+				end = bounds.end(end)
+			}
 		}
 		found[p.rule] = append(found[p.rule], occurrence{p.part, start, end})
 		return true
 	})
 	if strings.IndexByte(text, '*') >= 0 {
-		c.matchWild(text, found, applies)
+		c.matchWild(w, found, applies)
 	}
 
 	var hits, exceptions []hit
@@ -177,8 +247,62 @@ func (c *compiled) matchWords(w *normalize.Words, applies func(*rules.Rule) bool
 			return false
 		})
 	}
-	return hits
+	return c.bestPerSpan(hits)
 }
+
+// bestPerSpan keeps, of the rules of one category matching the same span,
+// the highest scoring: "scheiß*", "*scheiß*" and "scheiße" on one word are
+// one piece of evidence, not three.
+func (c *compiled) bestPerSpan(hits []hit) []hit {
+	if len(hits) < 2 {
+		return hits
+	}
+	type key struct {
+		start, end int
+		cat        moderation.Category
+	}
+	best := make(map[key]int, len(hits))
+	for i, h := range hits {
+		k := key{h.start, h.end, c.rules[h.rule].Category}
+		if j, ok := best[k]; !ok || c.rules[h.rule].Score > c.rules[hits[j].rule].Score {
+			best[k] = i
+		}
+	}
+	out := hits[:0:0]
+	for i, h := range hits {
+		if best[key{h.start, h.end, c.rules[h.rule].Category}] == i {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// wordBounds finds the word around an offset of the words view in constant
+// time, so that a text of one long word costs no more than any other.
+type wordBounds struct {
+	starts, ends []int32
+}
+
+func newWordBounds(text string) *wordBounds {
+	b := &wordBounds{starts: make([]int32, len(text)+1), ends: make([]int32, len(text)+1)}
+	for i := 1; i <= len(text); i++ {
+		b.starts[i] = b.starts[i-1]
+		if text[i-1] == ' ' {
+			b.starts[i] = int32(i)
+		}
+	}
+	b.ends[len(text)] = int32(len(text))
+	for i := len(text) - 1; i >= 0; i-- {
+		b.ends[i] = b.ends[i+1]
+		if text[i] == ' ' {
+			b.ends[i] = int32(i)
+		}
+	}
+	return b
+}
+
+func (b *wordBounds) start(i int) int { return int(b.starts[i]) }
+func (b *wordBounds) end(i int) int   { return int(b.ends[i]) }
 
 // phrase finds the chains of a phrase's parts, in order, each starting within
 // its gap of the previous one. spaces[i] counts the spaces in text[:i], so
@@ -225,23 +349,41 @@ func countSpaces(text string) []int32 {
 	return spaces
 }
 
-// matchWild matches censored words ("f*ck", "n***a") against one-word terms
-// of the same length: each '*' stands for one letter, and at least two
-// letters and half of the word must be real.
-func (c *compiled) matchWild(text string, found map[int][]occurrence, applies func(*rules.Rule) bool) {
-	for start := 1; start < len(text); {
+// matchWild matches censored words ("f*ck", "n***a", "fu*king") against
+// one-word terms: each '*' stands for one letter, at least two letters and
+// half of the word must be real, and a term that may continue ("fuck*")
+// matches the start of the word.
+func (c *compiled) matchWild(w *normalize.Words, found map[int][]occurrence, applies func(*rules.Rule) bool) {
+	text := w.Text
+	censored := 0
+	for start := 1; start < len(text) && censored < maxOccurrences; {
 		end := start + strings.IndexByte(text[start:], ' ')
 		if end < start {
 			break
 		}
-		word := text[start:end]
-		if strings.IndexByte(word, '*') >= 0 {
-			letters := []rune(word)
-			stars := strings.Count(word, "*")
+		if strings.IndexByte(text[start:end], '*') >= 0 {
+			censored++
+			letters := expand(text[start:end], w.Run[start:end])
+			stars := 0
+			for _, r := range letters {
+				if r == '*' {
+					stars++
+				}
+			}
 			if real := len(letters) - stars; real >= 2 && real*2 >= len(letters) {
-				for _, t := range c.wild[len(letters)] {
-					if sameWild(letters, t.letters) && applies(&c.rules[t.rule]) {
+				match := func(t wildTerm) {
+					if sameWild(letters, t) && applies(&c.rules[t.rule]) {
 						found[t.rule] = append(found[t.rule], occurrence{0, start, end})
+					}
+				}
+				for _, t := range c.wild[len(letters)] {
+					match(t)
+				}
+				for _, n := range c.prefixLens {
+					for _, t := range c.wild[n] {
+						if n < len(letters) && t.prefix {
+							match(t)
+						}
 					}
 				}
 			}
@@ -250,9 +392,13 @@ func (c *compiled) matchWild(text string, found map[int][]occurrence, applies fu
 	}
 }
 
-func sameWild(word, term []rune) bool {
-	for i, r := range word {
-		if r != '*' && r != term[i] {
+// sameWild reports whether a censored word spells term t.
+func sameWild(word []rune, t wildTerm) bool {
+	if len(word) != len(t.letters) && !(t.prefix && len(word) > len(t.letters)) {
+		return false
+	}
+	for i, r := range t.letters {
+		if word[i] != '*' && word[i] != r {
 			return false
 		}
 	}
@@ -260,8 +406,9 @@ func sameWild(word, term []rune) bool {
 }
 
 // matchPatterns runs the patterns whose required literal sets all occur in
-// text, and those without any.
-func (c *compiled) matchPatterns(text string, applies func(*rules.Rule) bool, s *scorer) {
+// text, and those without any. toFolded maps a match in text to the folded
+// text (nil: text is the folded text).
+func (c *compiled) matchPatterns(text string, applies func(*rules.Rule) bool, s *scorer, toFolded func(start, end int) (int, int)) {
 	var seen []uint8 // per pattern, the sets with a hit
 	c.prefilter.Find(text, func(id, _, _ int) bool {
 		if seen == nil {
@@ -274,8 +421,15 @@ func (c *compiled) matchPatterns(text string, applies func(*rules.Rule) bool, s 
 		if p.sets != 0 && (seen == nil || seen[i] != p.sets) || !applies(&c.rules[p.rule]) {
 			continue
 		}
-		for _, loc := range p.re.FindAllStringIndex(text, maxMatches) {
-			s.add(p.rule, loc[0], loc[1])
+		for _, loc := range p.re.FindAllStringIndex(text, maxPerRule) {
+			start, end := loc[0], loc[1]
+			if toFolded != nil {
+				if start == end {
+					continue
+				}
+				start, end = toFolded(start, end)
+			}
+			s.add(p.rule, start, end)
 		}
 	}
 }
