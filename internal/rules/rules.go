@@ -10,11 +10,13 @@ package rules
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/aup-dev/aup/internal/moderation"
@@ -123,7 +125,7 @@ func Load(fsys fs.FS) (*Set, error) {
 // read with every problem found. The set is usable only if no problem is an
 // error.
 func Parse(fsys fs.FS) (*Set, []Problem) {
-	p := &parser{set: &Set{}, ids: map[string]string{}}
+	p := &parser{set: &Set{}, ids: map[string]string{}, terms: map[termKey]string{}}
 	h := sha256.New()
 	var files []string
 	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
@@ -168,7 +170,16 @@ func Parse(fsys fs.FS) (*Set, []Problem) {
 type parser struct {
 	set      *Set
 	problems []Problem
-	ids      map[string]string // id -> where it was defined
+	ids      map[string]string  // id -> where it was defined
+	terms    map[termKey]string // term -> where it was first listed
+}
+
+// termKey identifies a term for the duplicate warning: the same words
+// listed twice for one language and category count twice as evidence.
+type termKey struct {
+	lang     string
+	category moderation.Category
+	words    string
 }
 
 func (p *parser) errorf(pos, format string, args ...any) {
@@ -251,12 +262,14 @@ func (p *parser) policy(name, data string) {
 	}
 }
 
+// parseScore reads a score: the whole of s must be a number with
+// 0 < score <= 1.
 func parseScore(s string) (float64, error) {
-	var x float64
-	if _, err := fmt.Sscanf(s, "%g", &x); err != nil || fmt.Sprint(x) == "NaN" {
+	x, err := strconv.ParseFloat(s, 64)
+	if (err != nil && !errors.Is(err, strconv.ErrRange)) || math.IsNaN(x) {
 		return 0, fmt.Errorf("%q is not a number", s)
 	}
-	if x <= 0 || x > 1 {
+	if err != nil || x <= 0 || x > 1 { // ErrRange: too large or too small to be a score
 		return 0, fmt.Errorf("%s is out of range: want 0 < score <= 1", s)
 	}
 	return x, nil
@@ -330,7 +343,7 @@ func (p *parser) hosts(name, data string) {
 		}
 		host := strings.TrimSuffix(strings.ToLower(line), ".")
 		if !validHost(host) {
-			p.errorf(pos, "%q is not a host name", line)
+			p.errorf(pos, "%q is not a host name (labels of letters, digits and '-')", line)
 			return
 		}
 		if !seen[host] {
@@ -351,6 +364,10 @@ func (p *parser) hosts(name, data string) {
 	p.set.Rules = append(p.set.Rules, r)
 }
 
+// validHost reports whether h can be the host of a link: labels of letters,
+// digits and '-' (Unicode letters for IDN). '_' is legal in DNS records
+// such as "_sip._tcp.example.com" but never in a host that a link names, so
+// such an entry could never match.
 func validHost(h string) bool {
 	if len(h) == 0 || len(h) > 253 || !strings.Contains(h, ".") {
 		return false
@@ -360,7 +377,7 @@ func validHost(h string) bool {
 			return false
 		}
 		for _, r := range label {
-			if r != '-' && r != '_' && (r < '0' || r > '9') && (r < 'a' || r > 'z') && r <= 127 {
+			if r != '-' && (r < '0' || r > '9') && (r < 'a' || r > 'z') && r <= 127 {
 				return false
 			}
 		}
@@ -381,7 +398,7 @@ func (p *parser) rules(name, data string) {
 		return
 	}
 	h := header{score: 0.5, idPrefix: string(cat) + "." + lang}
-	terms := map[string]string{}
+	exceptions := map[string]string{} // exception -> where it was first listed
 	lines(name, data, func(pos, line string) {
 		if line[0] == '@' {
 			p.directive(pos, line, &h, false)
@@ -390,6 +407,10 @@ func (p *parser) rules(name, data string) {
 		entry, opts, err := splitOptions(line)
 		if err != nil {
 			p.errorf(pos, "%v", err)
+			return
+		}
+		if entry[0] == '!' {
+			p.exception(pos, entry, opts, Rule{Kind: Exception, Category: cat, Lang: lang, Score: h.score, Source: pos}, exceptions)
 			return
 		}
 		r := Rule{Category: cat, Lang: lang, Score: h.score, Source: pos}
@@ -443,18 +464,6 @@ func (p *parser) rules(name, data string) {
 				}
 			}
 			r.Options, opts = opts, nil
-		case '!':
-			r.Kind = Exception
-			if r.Parts, err = parseParts(entry[1:]); err != nil {
-				p.errorf(pos, "%v", err)
-				return
-			}
-			if len(r.Parts) > 1 {
-				p.errorf(pos, "an exception cannot have gaps")
-				return
-			}
-			p.set.Rules = append(p.set.Rules, r) // exceptions have no id: they never appear in verdicts
-			return
 		default:
 			r.Kind = Words
 			if r.Parts, err = parseParts(entry); err != nil {
@@ -466,10 +475,12 @@ func (p *parser) rules(name, data string) {
 					p.warnf(pos, "*%s* matches inside any word; stems this short catch innocent words", part.Text)
 				}
 			}
-			if prev, dup := terms[entry]; dup {
+			key := termKey{lang, r.Category, slug(entry)}
+			if prev, dup := p.terms[key]; dup {
 				p.warnf(pos, "%q is already listed at %s", entry, prev)
+			} else {
+				p.terms[key] = pos
 			}
-			terms[entry] = pos
 		}
 		if len(opts) > 0 {
 			for k := range opts {
@@ -487,6 +498,37 @@ func (p *parser) rules(name, data string) {
 		p.claimID(pos, id)
 		p.set.Rules = append(p.set.Rules, r)
 	})
+}
+
+// exception adds the exception entry ("!words") of a rule file. Exceptions
+// take no options: they have no score, id or category that matters, so an
+// option would be a mistake the file's author should hear about.
+func (p *parser) exception(pos, entry string, opts map[string]string, r Rule, seen map[string]string) {
+	if len(opts) > 0 {
+		given := make([]string, 0, len(opts))
+		for k, v := range opts {
+			given = append(given, k+"="+v)
+		}
+		sort.Strings(given)
+		p.errorf(pos, "an exception takes no options (got %s)", strings.Join(given, " "))
+		return
+	}
+	var err error
+	if r.Parts, err = parseParts(entry[1:]); err != nil {
+		p.errorf(pos, "%v", err)
+		return
+	}
+	if len(r.Parts) > 1 {
+		p.errorf(pos, "an exception cannot have gaps")
+		return
+	}
+	key := slug(entry)
+	if prev, dup := seen[key]; dup {
+		p.warnf(pos, "exception %q is already listed at %s", entry, prev)
+		return
+	}
+	seen[key] = pos
+	p.set.Rules = append(p.set.Rules, r) // exceptions have no id: they never appear in verdicts
 }
 
 func validLang(s string) bool {

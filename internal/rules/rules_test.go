@@ -134,6 +134,14 @@ func TestParseErrors(t *testing.T) {
 		{"decreasing policy", map[string]string{"policy.conf": "hate 0.5 0.3 0.9"}, "must not decrease"},
 		{"policy missing category", map[string]string{"policy.conf": "hate 0.3 0.5 0.9"}, `category "harassment" has no thresholds`},
 		{"empty option", map[string]string{"en/hate.rules": "x | score"}, `option "score": want key=value`},
+		{"score with trailing text", map[string]string{"en/hate.rules": "x | score=0.9oops"}, `en/hate.rules:1: score: "0.9oops" is not a number`},
+		{"directive score with trailing text", map[string]string{"en/hate.rules": "@score 0.5abc"}, `en/hate.rules:1: @score: "0.5abc" is not a number`},
+		{"policy threshold with trailing text", map[string]string{"policy.conf": "hate 0.3x 0.5 0.9"}, `policy.conf:1: report threshold: "0.3x" is not a number`},
+		{"exception with unknown option", map[string]string{"en/hate.rules": "!x | idd=3"}, "en/hate.rules:1: an exception takes no options (got idd=3)"},
+		{"exception with score", map[string]string{"en/hate.rules": "!x | score=0.3"}, "en/hate.rules:1: an exception takes no options (got score=0.3)"},
+		{"exception with bad score", map[string]string{"en/hate.rules": "!x | score=abc"}, "an exception takes no options (got score=abc)"},
+		{"exception with options", map[string]string{"en/hate.rules": "\n!x | id=a.b category=spam"}, "en/hate.rules:2: an exception takes no options (got category=spam id=a.b)"},
+		{"host with underscore", map[string]string{"hosts/x.hosts": "@category spam\n_slp._tcp.example.com"}, `hosts/x.hosts:2: "_slp._tcp.example.com" is not a host name`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -158,15 +166,132 @@ func TestMissingPolicy(t *testing.T) {
 	}
 }
 
-func TestWarnings(t *testing.T) {
-	set, problems := Parse(folder(map[string]string{"de/profanity.rules": "*fick*\nx\nx | id=other"}))
-	if set == nil || len(problems) != 2 {
-		t.Fatalf("problems = %v", problems)
+func TestParseScore(t *testing.T) {
+	tests := []struct {
+		in   string
+		want float64
+		err  string // substring of the error; "" for none
+	}{
+		{"0.5", 0.5, ""},
+		{"1", 1, ""},
+		{".25", 0.25, ""},
+		{"1e-3", 0.001, ""},
+		{"0.9oops", 0, `"0.9oops" is not a number`},
+		{"0.5abc", 0, `"0.5abc" is not a number`},
+		{"0.5 ", 0, `"0.5 " is not a number`},
+		{"", 0, `"" is not a number`},
+		{"abc", 0, `"abc" is not a number`},
+		{"NaN", 0, `"NaN" is not a number`},
+		{"nan", 0, `"nan" is not a number`},
+		{"Inf", 0, "Inf is out of range: want 0 < score <= 1"},
+		{"+infinity", 0, "+infinity is out of range"},
+		{"-Inf", 0, "-Inf is out of range"},
+		{"1e400", 0, "1e400 is out of range"},
+		{"0", 0, "0 is out of range: want 0 < score <= 1"},
+		{"-0.1", 0, "-0.1 is out of range"},
+		{"1.01", 0, "1.01 is out of range"},
 	}
-	for _, p := range problems {
-		if !p.Warning {
-			t.Errorf("%s is an error, want a warning", p)
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := parseScore(tc.in)
+			switch {
+			case tc.err == "" && err != nil:
+				t.Fatalf("parseScore(%q) = %v", tc.in, err)
+			case tc.err != "" && err == nil:
+				t.Fatalf("parseScore(%q) = %v, want error containing %q", tc.in, got, tc.err)
+			case tc.err != "" && !strings.Contains(err.Error(), tc.err):
+				t.Fatalf("parseScore(%q) error %q does not contain %q", tc.in, err, tc.err)
+			case got != tc.want:
+				t.Errorf("parseScore(%q) = %v, want %v", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidHost(t *testing.T) {
+	tests := []struct {
+		host string
+		want bool
+	}{
+		{"example.com", true},
+		{"a-b.example.co.uk", true},
+		{"bücher.de", true},
+		{"xn--bcher-kva.de", true},
+		{"пример.рф", true},
+		{"_slp._tcp.example.com", false},
+		{"_.example.com", false},
+		{"konto_identity.example.tk", false},
+		{"www_example_com.example.com", false},
+		{"example", false},
+		{"a..example", false},
+		{"a b.example", false},
+		{"", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.host, func(t *testing.T) {
+			if got := validHost(tc.host); got != tc.want {
+				t.Errorf("validHost(%q) = %v, want %v", tc.host, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  []string // each warning, in order
+	}{
+		{"short open stem and duplicate term", map[string]string{"de/profanity.rules": "*fick*\nx\nx | id=other"},
+			[]string{`de/profanity.rules:1: warning: *fick* matches`, `de/profanity.rules:3: warning: "x" is already listed at de/profanity.rules:2`}},
+		{"duplicate term in another case and spacing", map[string]string{"en/hate.rules": "go  back\nGo back | id=other"},
+			[]string{`en/hate.rules:2: warning: "Go back" is already listed at en/hate.rules:1`}},
+		{"duplicate exception", map[string]string{"en/harassment.rules": "!you idiot proof\nidiot\n!you idiot proof"},
+			[]string{`en/harassment.rules:3: warning: exception "!you idiot proof" is already listed at en/harassment.rules:1`}},
+		{"duplicate exception in another case", map[string]string{"en/harassment.rules": "!idiot box\n!Idiot  Box"},
+			[]string{`en/harassment.rules:2: warning: exception "!Idiot  Box" is already listed at en/harassment.rules:1`}},
+		{"exception with empty options", map[string]string{"en/harassment.rules": "!idiot box | "}, nil},
+		{"same exception in two files", map[string]string{"en/harassment.rules": "!idiot box", "en/hate.rules": "!idiot box"}, nil},
+		{"term and exception with the same words", map[string]string{"en/harassment.rules": "idiot\n!idiot"}, nil},
+		{"same term in two files of one language and category", map[string]string{
+			"en/harassment.rules": "scum",
+			"en/hate.rules":       "scum | category=harassment",
+		}, []string{`en/hate.rules:1: warning: "scum" is already listed at en/harassment.rules:1`}},
+		{"same term in two categories", map[string]string{"en/harassment.rules": "scum", "en/hate.rules": "scum"}, nil},
+		{"same term in one file for two categories", map[string]string{"en/hate.rules": "scum\nscum | category=harassment id=harassment.en.scum"}, nil},
+		{"same term in two languages", map[string]string{"en/hate.rules": "scum", "de/hate.rules": "scum"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			set, problems := Parse(folder(tc.files))
+			if set == nil {
+				t.Fatal("no set")
+			}
+			if len(problems) != len(tc.want) {
+				t.Fatalf("problems = %v, want %d warnings %q", problems, len(tc.want), tc.want)
+			}
+			for i, p := range problems {
+				if !p.Warning {
+					t.Errorf("%s is an error, want a warning", p)
+				}
+				if !strings.HasPrefix(p.String(), tc.want[i]) {
+					t.Errorf("problem %d = %q, want it to start with %q", i, p, tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestDuplicateExceptionListedOnce(t *testing.T) {
+	set, _ := Parse(folder(map[string]string{"en/harassment.rules": "!idiot box\n!idiot box"}))
+	var n int
+	for _, r := range set.Rules {
+		if r.Kind == Exception {
+			n++
 		}
+	}
+	if n != 1 {
+		t.Errorf("got %d exceptions, want 1", n)
 	}
 }
 

@@ -4,9 +4,9 @@
     python3 rules/tools/build_hosts.py /work/shared/data/lists rules/hosts
 
 Each raw list is reduced to one lower-case host a line: comments, "0.0.0.0 "/"127.0.0.1 "
-prefixes, IP addresses and invalid names are dropped and duplicates removed. A host matches
-itself and every subdomain, so two kinds of entry are removed because they would match far more
-than the list means to:
+prefixes, IP addresses and invalid names (any with '_' among them: a link's host never has one)
+are dropped and duplicates removed. A host matches itself and every subdomain, so two kinds of
+entry are removed because they would match far more than the list means to:
 
 - MAINSTREAM: big sites and their subdomains (google.com, amazon.*, wikipedia.org, github.com,
   pharmacy chains...). A phishing page on sites.google.com is not a reason to flag Google.
@@ -82,7 +82,10 @@ DRUG_INFO_WORDS = re.compile(r"information|research|recovery|rehab|treatment|pre
 
 SUFFIXES = {"co.uk", "com.br", "com.au", "co.jp", "co.in", "com.mx", "com.ar", "co.za", "com.tr"}
 
-HOST = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z0-9-]{2,63}$")
+# Labels of letters, digits and '-', as in the host of a link. '_' is legal in DNS records
+# ("_dmarc.example.com", "_sip._tcp.example.com") but never in a link's host, so such an entry
+# could never match; aup refuses it (internal/rules validHost).
+HOST = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 IP = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 S3_ENDPOINT = re.compile(r"^s3[.-][a-z0-9.-]*amazonaws\.com$")
 
