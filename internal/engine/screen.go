@@ -25,10 +25,14 @@ const (
 	maxOccurrences = 256
 )
 
-// gateConfidence is the language confidence below which every language's
-// rules apply: when detection is unsure, missing a slur is worse than the
-// rare word that is rude in another language.
-const gateConfidence = 0.5
+// Every language's rules apply when detection is unsure: below
+// gateConfidence, or on texts of fewer than gateWords words, where detection
+// is often confidently wrong ("i will kiiill you" reads as French). Missing
+// a threat is worse than the rare word that is rude in another language.
+const (
+	gateConfidence = 0.5
+	gateWords      = 6
+)
 
 // hit is a match in Folded offsets, before it is mapped to the original.
 type hit struct {
@@ -45,8 +49,10 @@ func (c *compiled) screen(f *normalize.Folded, lang moderation.Language) moderat
 }
 
 func (c *compiled) screenWords(f *normalize.Folded, w *normalize.Words, lang moderation.Language) moderation.Verdict {
+	open := lang.Code == moderation.Undetermined || lang.Confidence < gateConfidence ||
+		strings.Count(w.Text, " ") <= gateWords // the view has a space before each word and one after the last
 	applies := func(r *rules.Rule) bool {
-		return r.Lang == "any" || r.Lang == lang.Code || lang.Code == moderation.Undetermined || lang.Confidence < gateConfidence
+		return open || r.Lang == "any" || r.Lang == lang.Code
 	}
 	s := scorer{c: c}
 
@@ -55,13 +61,10 @@ func (c *compiled) screenWords(f *normalize.Folded, w *normalize.Words, lang mod
 		s.add(h.rule, start, end)
 	}
 	c.matchPatterns(f.Text, applies, &s, nil)
-	// Patterns also see the words view spelled out (leetspeak undone,
-	// spaced letters joined, repeated letters kept), so "i will k1ll you"
-	// meets the pattern that "i will kill you" does.
-	plain, src := spellOut(w)
-	c.matchPatterns(plain, applies, &s, func(start, end int) (int, int) {
-		return w.Folded(int(src[start]), int(src[end-1])+1)
-	})
+	// Patterns also see the words view (leetspeak undone, spaced letters
+	// joined, repeats collapsed, punctuation as spaces), so "i will k1ll
+	// you" and "i will kiiill you" meet the pattern "i will kill you" does.
+	c.matchPatterns(w.Text, applies, &s, w.Folded)
 	c.matchLinks(f.Text, &s)
 	c.matchPII(f.Text, &s)
 	c.repetition(w, &s)
@@ -77,25 +80,6 @@ func (c *compiled) screenWords(f *normalize.Folded, w *normalize.Words, lang mod
 		v.Categories = append(v.Categories, moderation.CategoryScore{Category: cat, Score: round(score)})
 	}
 	return v
-}
-
-// spellOut returns the words view with each letter repeated as often as the
-// text repeated it, and for each of its bytes the byte of the view it spells.
-func spellOut(w *normalize.Words) (string, []int32) {
-	var b strings.Builder
-	b.Grow(len(w.Text) + len(w.Text)/4)
-	src := make([]int32, 0, len(w.Text)+len(w.Text)/4)
-	for i := 0; i < len(w.Text); {
-		_, size := utf8.DecodeRuneInString(w.Text[i:])
-		for range max(1, int(w.Run[i])) {
-			b.WriteString(w.Text[i : i+size])
-			for k := range size {
-				src = append(src, int32(i+k))
-			}
-		}
-		i += size
-	}
-	return b.String(), src
 }
 
 // scorer gathers matches and combines scores: each rule counts once per text,
@@ -350,9 +334,9 @@ func countSpaces(text string) []int32 {
 }
 
 // matchWild matches censored words ("f*ck", "n***a", "fu*king") against
-// one-word terms: each '*' stands for one letter, at least two letters and
-// half of the word must be real, and a term that may continue ("fuck*")
-// matches the start of the word.
+// one-word terms: each '*' stands for one letter, at least two letters must
+// be real and at most one more hidden, and a term that may continue
+// ("fuck*") matches the start of the word.
 func (c *compiled) matchWild(w *normalize.Words, found map[int][]occurrence, applies func(*rules.Rule) bool) {
 	text := w.Text
 	censored := 0
@@ -370,7 +354,7 @@ func (c *compiled) matchWild(w *normalize.Words, found map[int][]occurrence, app
 					stars++
 				}
 			}
-			if real := len(letters) - stars; real >= 2 && real*2 >= len(letters) {
+			if real := len(letters) - stars; real >= 2 && stars <= real+1 {
 				match := func(t wildTerm) {
 					if sameWild(letters, t) && applies(&c.rules[t.rule]) {
 						found[t.rule] = append(found[t.rule], occurrence{0, start, end})
