@@ -49,7 +49,9 @@ func loadEval(tb testing.TB) []row {
 		dir = parent
 	}
 	f, err := os.Open(filepath.Join(dir, evalFile))
-	if os.IsNotExist(err) {
+	if os.IsNotExist(err) && os.Getenv("CI") != "" {
+		tb.Fatalf("%s not present: CI must run with shared/ beside the repository", evalFile)
+	} else if os.IsNotExist(err) {
 		tb.Skipf("%s not present", evalFile)
 	} else if err != nil {
 		tb.Fatal(err)
