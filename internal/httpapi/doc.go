@@ -13,10 +13,11 @@
 //	GET  /readyz                 anyone           every readiness check passes
 //
 // Request bodies are JSON objects sent with Content-Type application/json.
-// Unknown fields, trailing data, invalid UTF-8 and wrong types are rejected
-// with 400 naming the field. Bodies are streamed through a per-route size
-// limit derived from MaxTextBytes, so an oversized body is refused with 413
-// without being buffered.
+// Field names are case-sensitive and may appear once. Unknown or repeated
+// fields, trailing data, invalid UTF-8 and wrong types are rejected with 400
+// naming the field. Bodies are streamed through a per-route size limit
+// derived from MaxTextBytes (times MaxBatch for a batch), so an oversized
+// body is refused with 413 without being buffered.
 //
 // # Errors
 //

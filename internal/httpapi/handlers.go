@@ -89,11 +89,12 @@ type statusResponse struct {
 
 // check handles POST /v1/check.
 func (s *Server) check(c echo.Context) error {
-	var req checkRequest
-	err := decodeJSON(c, s.checkLimit, func(dec *json.Decoder) error { return dec.Decode(&req) })
+	var body strictCheck
+	err := decodeJSON(c, s.checkLimit, func(dec *json.Decoder) error { return dec.Decode(&body) })
 	if err != nil {
 		return err
 	}
+	req := body.req
 	if err := req.Validate(s.maxText); err != nil {
 		return err
 	}
@@ -177,15 +178,19 @@ func (s *Server) screenAll(ctx context.Context, items []checkRequest) ([]moderat
 	return verdicts, nil
 }
 
-// reload handles POST /v1/admin/rules/reload. The body is ignored.
+// reload handles POST /v1/admin/rules/reload. The body is ignored. The
+// Reloader logs what it loaded or why it refused; this logs who asked and
+// how it went, with the error's code but not its text, which the Reloader
+// (or, for an internal error, the error handler) logs.
 func (s *Server) reload(c echo.Context) error {
 	ctx := c.Request().Context()
+	keyName, _ := c.Get(keyNameKey).(string)
 	version, err := s.reloader.Reload(ctx)
 	if err != nil {
+		s.log.InfoContext(ctx, "rules reload requested", "key", keyName, "outcome", "failed", "code", moderation.ErrorCode(err))
 		return err
 	}
-	keyName, _ := c.Get(keyNameKey).(string)
-	s.log.InfoContext(ctx, "rules reloaded", "policy_version", version, "key", keyName)
+	s.log.InfoContext(ctx, "rules reload requested", "key", keyName, "outcome", "reloaded", "policy_version", version)
 	return c.JSON(http.StatusOK, reloadResponse{PolicyVersion: version})
 }
 

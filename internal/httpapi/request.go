@@ -7,7 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"reflect"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -20,11 +20,28 @@ import (
 // MaxIDBytes is the longest user_id or content_id accepted.
 const MaxIDBytes = 256
 
-// checkRequest is the body of POST /v1/check and one item of a batch.
+// checkRequest is the body of POST /v1/check and one item of a batch. It is
+// decoded by strictCheck; field gives its JSON names.
 type checkRequest struct {
-	Text      string `json:"text"`
-	UserID    string `json:"user_id"`
-	ContentID string `json:"content_id"`
+	Text      string
+	UserID    string
+	ContentID string
+}
+
+// checkFields are the JSON names of checkRequest's fields.
+var checkFields = []string{"text", "user_id", "content_id"}
+
+// field returns the field whose JSON name is exactly name, or nil.
+func (r *checkRequest) field(name string) *string {
+	switch name {
+	case "text":
+		return &r.Text
+	case "user_id":
+		return &r.UserID
+	case "content_id":
+		return &r.ContentID
+	}
+	return nil
 }
 
 // Validate checks the request against the API's rules; maxText is the
@@ -60,6 +77,122 @@ func (r checkRequest) content() moderation.Content {
 	return moderation.Content{Text: r.Text, UserID: r.UserID, ContentID: r.ContentID}
 }
 
+// strictCheck decodes a checkRequest more strictly than encoding/json would:
+// field names must match exactly (encoding/json ignores case) and may appear
+// once (encoding/json keeps the last), so that neither {"TEXT":...} nor a
+// second "text" can slip past what the caller meant. null decodes as {}.
+type strictCheck struct {
+	req    checkRequest
+	prefix string // names the value in errors: "" for the body, "items[3]" for an item
+}
+
+// UnmarshalJSON reads one JSON value, which the json.Decoder has already
+// checked is well-formed; it stops at the first field in error.
+func (s *strictCheck) UnmarshalJSON(data []byte) error {
+	s.req = checkRequest{}
+	i := skipSpace(data, 0)
+	switch data[i] {
+	case 'n':
+		return nil
+	case '{':
+	default:
+		if s.prefix == "" {
+			return moderation.Errorf(moderation.EINVALID, "request body must be a JSON object")
+		}
+		return moderation.Errorf(moderation.EINVALID, "%s must be a JSON object, got %s", s.prefix, kindAt(data, i))
+	}
+	seen := make([]string, 0, len(checkFields))
+	for i = skipSpace(data, i+1); data[i] != '}'; {
+		end := stringEnd(data, i)
+		var name string
+		if err := json.Unmarshal(data[i:end], &name); err != nil {
+			return moderation.Errorf(moderation.EINTERNAL, "decode a field name: %v", err)
+		}
+		dst := s.req.field(name)
+		if dst == nil {
+			return unknownField(s.prefix, name, checkFields)
+		}
+		if slices.Contains(seen, name) {
+			return moderation.Errorf(moderation.EINVALID, "%sduplicate field %s", withColon(s.prefix), quoteField(name))
+		}
+		seen = append(seen, name)
+		i = skipSpace(data, skipSpace(data, end)+1) // past the colon
+		switch data[i] {
+		case '"':
+			end = stringEnd(data, i)
+			if err := json.Unmarshal(data[i:end], dst); err != nil {
+				return moderation.Errorf(moderation.EINTERNAL, "decode %s: %v", name, err)
+			}
+			i = end
+		case 'n':
+			i += len("null")
+		default:
+			if s.prefix != "" {
+				name = s.prefix + "." + name
+			}
+			return moderation.Errorf(moderation.EINVALID, "%s: expected string, got %s", name, kindAt(data, i))
+		}
+		if i = skipSpace(data, i); data[i] == ',' {
+			i = skipSpace(data, i+1)
+		}
+	}
+	return nil
+}
+
+// unknownField is the error for a field name that is not one of known.
+func unknownField(prefix, name string, known []string) error {
+	msg := withColon(prefix) + "unknown field " + quoteField(name)
+	if slices.ContainsFunc(known, func(k string) bool { return strings.EqualFold(k, name) }) {
+		msg += "; fields are case-sensitive"
+	}
+	return moderation.Errorf(moderation.EINVALID, "%s", msg)
+}
+
+// withColon returns "items[3]: " for the prefix "items[3]", and "" for "".
+func withColon(prefix string) string {
+	if prefix == "" {
+		return ""
+	}
+	return prefix + ": "
+}
+
+// skipSpace returns the index of the first byte at or after i that is not
+// JSON whitespace.
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index just past the well-formed JSON string that
+// starts at data[i].
+func stringEnd(data []byte, i int) int {
+	for i++; data[i] != '"'; i++ {
+		if data[i] == '\\' {
+			i++ // the escaped byte; the rest of a \uXXXX escape is hex digits
+		}
+	}
+	return i + 1
+}
+
+// kindAt names the JSON type of the well-formed value at data[i].
+func kindAt(data []byte, i int) string {
+	switch data[i] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
 // batchRequest is the body of POST /v1/check/batch. It is decoded item by
 // item (decodeBatch), so that errors name the item and an oversized item is
 // refused before the rest is read.
@@ -81,7 +214,7 @@ func decodeBatch(dec *json.Decoder, maxItems, maxText int) (batchRequest, error)
 			return req, err
 		}
 		if name, _ := tok.(string); name != "items" {
-			return req, moderation.Errorf(moderation.EINVALID, "unknown field %s", quoteField(name))
+			return req, unknownField("", name, []string{"items"})
 		}
 		if seen {
 			return req, moderation.Errorf(moderation.EINVALID, "items appears twice")
@@ -100,14 +233,14 @@ func decodeBatch(dec *json.Decoder, maxItems, maxText int) (batchRequest, error)
 				return req, moderation.Errorf(moderation.EINVALID, "items: at most %d items per request", maxItems)
 			}
 			prefix := fmt.Sprintf("items[%d]", i)
-			var item checkRequest
+			item := strictCheck{prefix: prefix}
 			if err := dec.Decode(&item); err != nil {
 				return req, jsonError(err, dec, prefix)
 			}
-			if err := item.Validate(maxText); err != nil {
+			if err := item.req.Validate(maxText); err != nil {
 				return req, prefixError(prefix+".", err)
 			}
-			req.Items = append(req.Items, item)
+			req.Items = append(req.Items, item.req)
 		}
 		if _, err := dec.Token(); err != nil { // ']'
 			return req, err
@@ -142,7 +275,7 @@ func tokenKind(tok json.Token) string {
 		}
 		return "array"
 	case bool:
-		return "boolean"
+		return "bool"
 	case float64, json.Number:
 		return "number"
 	case string:
@@ -161,9 +294,9 @@ func prefixError(prefix string, err error) error {
 }
 
 // decodeJSON checks the Content-Type, caps the body at limit bytes, and
-// runs decode over a decoder that streams from the body, rejects unknown
-// fields and invalid UTF-8. It then rejects anything after the object.
-// Errors are translated into *moderation.Error naming the problem.
+// runs decode over a decoder that streams from the body and rejects invalid
+// UTF-8. It then rejects anything after the object. Errors are translated
+// into *moderation.Error naming the problem.
 func decodeJSON(c echo.Context, limit int64, decode func(*json.Decoder) error) error {
 	r := c.Request()
 	if err := checkContentType(r.Header.Get(echo.HeaderContentType)); err != nil {
@@ -174,7 +307,7 @@ func decodeJSON(c echo.Context, limit int64, decode func(*json.Decoder) error) e
 	}
 	body := &utf8Reader{r: http.MaxBytesReader(c.Response().Writer, r.Body, limit)}
 	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
+	dec.UseNumber() // Token reports 1e999 as a number, not as a float64 overflow
 	if err := decode(dec); err != nil {
 		return jsonError(err, dec, "")
 	}
@@ -209,7 +342,6 @@ func jsonError(err error, dec *json.Decoder, prefix string) error {
 		mbe *http.MaxBytesError
 		ue  *utf8Error
 		se  *json.SyntaxError
-		te  *json.UnmarshalTypeError
 	)
 	switch {
 	case errors.As(err, &me):
@@ -218,53 +350,19 @@ func jsonError(err error, dec *json.Decoder, prefix string) error {
 		return moderation.Errorf(moderation.ETOOLARGE, "request body exceeds the limit of %d bytes for this endpoint", mbe.Limit)
 	case errors.As(err, &ue):
 		return moderation.Errorf(moderation.EINVALID, "request body is not valid UTF-8 (at byte %d)", ue.offset)
-	case errors.Is(err, io.EOF) && prefix == "":
+	case errors.Is(err, io.EOF) && prefix == "" && dec.InputOffset() == 0:
+		// The decoder consumed nothing: the body is empty or only whitespace.
 		return moderation.Errorf(moderation.EINVALID, "request body is empty; expected a JSON object")
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return moderation.Errorf(moderation.EINVALID, "invalid JSON at offset %d: unexpected end of input", dec.InputOffset())
+		// The body ended inside a value; report where it ended.
+		rest, _ := io.Copy(io.Discard, dec.Buffered())
+		return moderation.Errorf(moderation.EINVALID, "invalid JSON at offset %d: unexpected end of input", dec.InputOffset()+rest)
 	case errors.As(err, &se):
 		return moderation.Errorf(moderation.EINVALID, "invalid JSON at offset %d: %s", se.Offset, se.Error())
-	case errors.As(err, &te):
-		if te.Field == "" {
-			if prefix == "" {
-				return moderation.Errorf(moderation.EINVALID, "request body must be a JSON object")
-			}
-			return moderation.Errorf(moderation.EINVALID, "%s must be a JSON object, got %s", prefix, te.Value)
-		}
-		field := te.Field
-		if prefix != "" {
-			field = prefix + "." + field
-		}
-		return moderation.Errorf(moderation.EINVALID, "%s: expected %s, got %s", field, kindName(te.Type), te.Value)
-	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		msg := "unknown field " + shorten(name)
-		if prefix != "" {
-			msg = prefix + ": " + msg
-		}
-		return moderation.Errorf(moderation.EINVALID, "%s", msg)
 	}
 	// Anything else is a failed read: the client went away or sent a
 	// broken chunked body.
 	return moderation.Errorf(moderation.EINVALID, "could not read the request body")
-}
-
-// kindName names the JSON type that decodes into t.
-func kindName(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "integer"
-	case reflect.Float32, reflect.Float64:
-		return "number"
-	case reflect.Slice, reflect.Array:
-		return "array"
-	}
-	return "object"
 }
 
 // quoteField quotes a field name from the request for an error message,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"runtime"
 	"time"
@@ -42,11 +43,6 @@ const (
 	DefaultMaxBatch     = 100
 	DefaultReadyTimeout = 2 * time.Second
 )
-
-// maxBatchBodyBytes caps the body of a batch request. Items are decoded one
-// at a time, so this bounds the buffer for a single oversized item; at the
-// defaults it is 2.5 times the largest batch of plain text.
-const maxBatchBodyBytes = 16 << 20
 
 // Config configures a Server. Screener and Reloader are required.
 type Config struct {
@@ -126,10 +122,18 @@ func New(cfg Config) (*Server, error) {
 		logger = slog.Default()
 	}
 	s.log = slog.New(LogHandler(logger.Handler()))
-	// JSON escapes can make a body up to 6 times its text; 4 KiB covers the
-	// ids and the field names.
+	// JSON escapes can make a body up to 6 times its text (\u0001 for one
+	// byte); 4 KiB covers the ids and the field names. A batch may be
+	// MaxBatch such bodies, so no legal batch is refused however its client
+	// escapes it. A batch is decoded item by item, never buffered whole: it
+	// holds the items' text (at most MaxBatch × MaxTextBytes) and the raw
+	// JSON of one item at a time, though an oversized item is only refused
+	// once read, so it can fill up to the whole limit.
 	s.checkLimit = 6*int64(s.maxText) + 4<<10
-	s.batchLimit = max(s.checkLimit, min(int64(s.maxBatch)*s.checkLimit, maxBatchBodyBytes))
+	s.batchLimit = math.MaxInt64 // for a MaxBatch so large that the product overflows
+	if int64(s.maxBatch) <= math.MaxInt64/s.checkLimit {
+		s.batchLimit = int64(s.maxBatch) * s.checkLimit
+	}
 
 	e := echo.New()
 	e.HideBanner = true

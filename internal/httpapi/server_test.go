@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf16"
 
 	"github.com/aup-dev/aup/internal/httpapi"
 	"github.com/aup-dev/aup/internal/moderation"
@@ -92,6 +94,15 @@ func TestCheckBadInput(t *testing.T) {
 		{"no content type", `{"text":"a"}`, "-", 415, "unsupported_media_type", []string{"application/json"}},
 		{"form", `text=a`, "application/x-www-form-urlencoded", 415, "unsupported_media_type", []string{"application/json"}},
 		{"latin1 charset", `{"text":"a"}`, "application/json; charset=iso-8859-1", 415, "unsupported_media_type", []string{"utf-8"}},
+		{"whitespace body", " \r\n\t ", "", 400, "invalid", []string{"request body is empty"}},
+		{"truncated JSON names the end", `{"text":"a"`, "", 400, "invalid", []string{"invalid JSON at offset 11: unexpected end of input"}},
+		{"field name in capitals", `{"TEXT":"a"}`, "", 400, "invalid", []string{`unknown field "TEXT"; fields are case-sensitive`}},
+		{"field name in another case", `{"text":"a","User_ID":"u1"}`, "", 400, "invalid", []string{`unknown field "User_ID"; fields are case-sensitive`}},
+		{"field name with a folding letter", `{"text":"a","uſer_id":"u1"}`, "", 400, "invalid", []string{`unknown field "uſer_id"; fields are case-sensitive`}},
+		{"duplicate field", `{"text":"a","text":"b"}`, "", 400, "invalid", []string{`duplicate field "text"`}},
+		{"duplicate field set to null", `{"text":"a","user_id":"u1","user_id":null}`, "", 400, "invalid", []string{`duplicate field "user_id"`}},
+		{"duplicate field through an escape", `{"text":"a","t\u0065xt":"b"}`, "", 400, "invalid", []string{`duplicate field "text"`}},
+		{"text out of float range", `{"text":1e999}`, "", 400, "invalid", []string{"text: expected string, got number"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -110,6 +121,8 @@ func TestCheckAcceptsCharsetAndEdgeIDs(t *testing.T) {
 		{"ids at the limit", "", `{"text":"a","user_id":"` + strings.Repeat("u", 256) + `","content_id":"note 1 é"}`},
 		{"text at the limit", "", `{"text":"` + strings.Repeat("a", 65536) + `"}`},
 		{"escaped text", "", `{"text":"\u00e9\n\"quoted\""}  ` + "\n"},
+		{"escaped field name", "", `{"t\u0065xt":"a"}`},
+		{"whitespace everywhere", "", " {\n \"text\" : \"a\" ,\n\t\"user_id\":null\r} "},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,6 +165,78 @@ func TestBodyLimits(t *testing.T) {
 		res := ts.post(t, "/v1/check", backendKey.Secret, `{"text":"`+strings.Repeat("a", 101)+`"}`)
 		wantError(t, res, http.StatusRequestEntityTooLarge, "too_large", "text is 101 bytes; the limit is 100")
 	})
+}
+
+// escapeAll quotes s as a JSON string with every character escaped as
+// \uXXXX (a surrogate pair above U+FFFF). Python's json.dumps does this to
+// every non-ASCII character by default; done to every character it gives
+// the largest body a text can legally take, 6 bytes for each byte of \u0001.
+func escapeAll(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		if r1, r2 := utf16.EncodeRune(r); r1 != unicode.ReplacementChar {
+			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+		} else {
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// escapedBatch is a batch of n items, each with text, userID and contentID
+// sent through escapeAll.
+func escapedBatch(n int, text, userID, contentID string) string {
+	item := `{"text":` + escapeAll(text) + `,"user_id":` + escapeAll(userID) + `,"content_id":` + escapeAll(contentID) + `}`
+	return `{"items":[` + strings.Repeat(item+",", n-1) + item + `]}`
+}
+
+func TestBatchBodyLimitFitsEscapedText(t *testing.T) {
+	// The batch body limit is MaxBatch times the single-check limit, so a
+	// batch of texts at MaxTextBytes is accepted however it is escaped.
+	const maxText, maxBatch = 1 << 10, 10
+	ts := startServer(t, func(c *httpapi.Config) { c.MaxTextBytes = maxText; c.MaxBatch = maxBatch })
+	tests := []struct {
+		name, text, id string
+	}{
+		{"2-byte characters", strings.Repeat("é", maxText/2), ""},
+		{"3-byte characters", strings.Repeat("語", maxText/3), ""},
+		{"4-byte characters as surrogate pairs", strings.Repeat("😀", maxText/4), ""},
+		{"every byte escaped, ids at the limit", strings.Repeat("\x01", maxText), strings.Repeat("u", httpapi.MaxIDBytes)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if len(tc.text) < maxText-3 {
+				t.Fatalf("text is %d bytes, want near %d", len(tc.text), maxText)
+			}
+			body := escapedBatch(maxBatch, tc.text, tc.id, tc.id)
+			res := ts.post(t, "/v1/check/batch", backendKey.Secret, body)
+			if res.status != http.StatusOK {
+				t.Fatalf("%d bytes of JSON: status = %d; body %s", len(body), res.status, res.body)
+			}
+			var got struct{ Results []verdict }
+			decodeStrict(t, res.body, &got)
+			if len(got.Results) != maxBatch {
+				t.Errorf("got %d results, want %d", len(got.Results), maxBatch)
+			}
+		})
+	}
+}
+
+func TestBatchOfEscapedTextAtTheDefaults(t *testing.T) {
+	// A full batch at the default limits, as json.dumps sends it: 100 texts
+	// of 64 KiB of "é" are 19.7 MB of JSON, over the 16 MiB the batch limit
+	// once was.
+	if testing.Short() {
+		t.Skip("sends 20 MB")
+	}
+	ts := startServer(t, nil)
+	body := escapedBatch(httpapi.DefaultMaxBatch, strings.Repeat("é", httpapi.DefaultMaxTextBytes/2), "u1", "n1")
+	res := ts.post(t, "/v1/check/batch", backendKey.Secret, body)
+	if res.status != http.StatusOK {
+		t.Fatalf("%d bytes of JSON: status = %d; body %s", len(body), res.status, res.body)
+	}
 }
 
 func TestBatch(t *testing.T) {
@@ -234,6 +319,18 @@ func TestBatchBadInput(t *testing.T) {
 		{"not an object", `[` + ok + `]`, 400, "invalid", "must be a JSON object"},
 		{"trailing data", `{"items":[` + ok + `]}{}`, 400, "invalid", "after the JSON object"},
 		{"empty body", ``, 400, "invalid", "empty"},
+		{"whitespace body", " \r\n\t ", 400, "invalid", "request body is empty"},
+		{"truncated after an item", `{"items":[{"text":"a"}`, 400, "invalid", "invalid JSON at offset 22: unexpected end of input"},
+		{"truncated after the array", `{"items":[{"text":"a"}]`, 400, "invalid", "invalid JSON at offset 23: unexpected end of input"},
+		{"truncated in an item", `{"items":[{"text":"a"`, 400, "invalid", "invalid JSON at offset 21: unexpected end of input"},
+		{"truncated at the array", `{"items":[`, 400, "invalid", "invalid JSON at offset 10: unexpected end of input"},
+		{"truncated after the key", `{"items"`, 400, "invalid", "invalid JSON at offset 8: unexpected end of input"},
+		{"only a brace", `{`, 400, "invalid", "invalid JSON at offset 1: unexpected end of input"},
+		{"null item", `{"items":[null]}`, 400, "invalid", "items[0].text is required"},
+		{"field name in another case in item 1", `{"items":[` + ok + `,{"Text":"a"}]}`, 400, "invalid", `items[1]: unknown field "Text"; fields are case-sensitive`},
+		{"duplicate field in item 0", `{"items":[{"text":"a","content_id":"n1","content_id":"n2"}]}`, 400, "invalid", `items[0]: duplicate field "content_id"`},
+		{"items in another case", `{"Items":[` + ok + `]}`, 400, "invalid", `unknown field "Items"; fields are case-sensitive`},
+		{"items out of float range", `{"items":1e999}`, 400, "invalid", "items: expected array, got number"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -374,6 +471,36 @@ func TestReload(t *testing.T) {
 	decodeStrict(t, res.body, &got)
 	if got.PolicyVersion != "2024-06-01.3" {
 		t.Errorf("policy_version = %q", got.PolicyVersion)
+	}
+
+	// Each request is logged at info with who asked and how it went; the
+	// Reloader logs what it loaded.
+	ts.Close()
+	var lines []map[string]any
+	for _, l := range logLines(t, ts.logs.String()) {
+		if l["msg"] == "rules reloaded" {
+			t.Errorf("the API logs %q, which is the Reloader's line: %v", l["msg"], l)
+		}
+		if l["msg"] == "rules reload requested" {
+			lines = append(lines, l)
+		}
+	}
+	want := []map[string]any{
+		{"level": "INFO", "key": "ops", "outcome": "failed", "code": "invalid"},
+		{"level": "INFO", "key": "ops", "outcome": "reloaded", "policy_version": "2024-06-01.3"},
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("%d \"rules reload requested\" lines, want %d:\n%s", len(lines), len(want), ts.logs.String())
+	}
+	for i, w := range want {
+		for k, v := range w {
+			if lines[i][k] != v {
+				t.Errorf("line %d: %s = %v, want %v", i, k, lines[i][k], v)
+			}
+		}
+		if lines[i]["request_id"] == nil {
+			t.Errorf("line %d has no request_id: %v", i, lines[i])
+		}
 	}
 }
 
