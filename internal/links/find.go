@@ -3,47 +3,27 @@ package links
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/aup-dev/aup/internal/pii"
 )
 
-// isLocal reports whether c may appear in the local part of an address.
-func isLocal(c byte) bool {
-	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
-}
-
-// findEmails appends the e-mail addresses in s to out.
+// findEmails appends the e-mail addresses in s to out. pii finds the local
+// parts; the domain is read as any other host is, with obfuscated dots and
+// internationalised names, and must end in a known top-level domain.
 func findEmails(s string, out []Link) []Link {
-	floor := 0 // the end of the last address: the next one starts after it
-	for from := 0; ; {
-		k := strings.IndexByte(s[from:], '@')
-		if k < 0 {
-			return out
-		}
-		a := from + k
-		from = a + 1
-		start := a
-		for start > floor && a-start < 64 && isLocal(s[start-1]) {
-			start--
-		}
-		if start > 0 && isLocal(s[start-1]) {
-			continue // longer than any local part
-		}
-		for start < a && s[start] == '.' {
-			start++
-		}
-		if start == a || s[a-1] == '.' || strings.Contains(s[start:a], "..") {
-			continue
-		}
+	pii.Emails(s, func(start, a int) int {
 		h := scanHost(s, a+1)
 		if h.labels < 2 || gluedAfter(at(s, h.end)) {
-			continue
+			return -1
 		}
 		host := h.host(s, a+1)
 		if !knownTLD(host) {
-			continue
+			return -1
 		}
 		out = append(out, Link{Host: host, Start: start, End: h.end, Kind: KindEmail})
-		from, floor = h.end, h.end
-	}
+		return h.end
+	})
+	return out
 }
 
 // gluedBefore reports whether the text before s[i] makes a name starting

@@ -9,40 +9,50 @@ func isLocal(c byte) bool {
 	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
 }
 
-// findEmails appends the e-mail addresses in s to out.
-func findEmails(s string, out []Finding) []Finding {
+// Emails finds the e-mail addresses in s, in order and without overlaps,
+// and leaves their domains to the caller: internal/links reads obfuscated
+// and internationalised domains that this package does not. For each '@'
+// after a local part, it calls domain with the offsets of the local part's
+// start and of the '@'; domain reads the domain after the '@', records the
+// address if it wants it, and returns where the address ends, or -1 when
+// there is no domain there.
+func Emails(s string, domain func(start, at int) (end int)) {
 	floor := 0 // the end of the last address: the next one starts after it
 	for from := 0; ; {
 		k := strings.IndexByte(s[from:], '@')
 		if k < 0 {
-			return out
+			return
 		}
 		a := from + k
-		start, end, ok := emailAt(s, a)
-		if ok && start >= floor {
-			out = append(out, Finding{Kind: Email, Start: start, End: end})
+		from = a + 1
+		start, ok := localStart(s, a)
+		if !ok || start < floor {
+			continue
+		}
+		if end := domain(start, a); end >= 0 {
 			from, floor = end, end
-		} else {
-			from = a + 1
 		}
 	}
+}
+
+// findEmails appends the e-mail addresses in s to out.
+func findEmails(s string, out []Finding) []Finding {
+	Emails(s, func(start, at int) int {
+		end := domainEnd(s, at+1)
+		if end >= 0 {
+			out = append(out, Finding{Kind: Email, Start: start, End: end})
+		}
+		return end
+	})
+	return out
 }
 
 // emailAt reads the address around the '@' at s[a]: a local part of at most
 // 64 characters and a domain of two or more labels ending in a top-level
 // domain of two or more letters (or an xn-- label).
 func emailAt(s string, a int) (start, end int, ok bool) {
-	start = a
-	for start > 0 && a-start < 64 && isLocal(s[start-1]) {
-		start--
-	}
-	if start > 0 && isLocal(s[start-1]) {
-		return 0, 0, false // longer than any local part
-	}
-	for start < a && s[start] == '.' {
-		start++
-	}
-	if start == a || s[a-1] == '.' || strings.Contains(s[start:a], "..") {
+	start, ok = localStart(s, a)
+	if !ok {
 		return 0, 0, false
 	}
 	end = domainEnd(s, a+1)
@@ -50,6 +60,24 @@ func emailAt(s string, a int) (start, end int, ok bool) {
 		return 0, 0, false
 	}
 	return start, end, true
+}
+
+// localStart returns where the local part before the '@' at s[a] starts.
+func localStart(s string, a int) (int, bool) {
+	start := a
+	for start > 0 && a-start < 64 && isLocal(s[start-1]) {
+		start--
+	}
+	if start > 0 && isLocal(s[start-1]) {
+		return 0, false // longer than any local part
+	}
+	for start < a && s[start] == '.' {
+		start++
+	}
+	if start == a || s[a-1] == '.' || strings.Contains(s[start:a], "..") {
+		return 0, false
+	}
+	return start, true
 }
 
 // domainEnd reads a domain name starting at s[p] and returns where it ends,
