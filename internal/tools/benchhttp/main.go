@@ -3,14 +3,20 @@
 //	benchhttp bare -addr 127.0.0.1:9090
 //	    serves POST /v1/check with a bare Echo handler that only decodes the
 //	    request and encodes a verdict of the same shape: the ceiling that the
-//	    HTTP stack and JSON alone allow on this machine.
+//	    HTTP stack and JSON alone allow on this machine. It ignores the
+//	    Authorization header.
 //	benchhttp load -url http://127.0.0.1:8080/v1/check -duration 10s -repeat 0.2
 //	    sends 300-byte notes from concurrent workers and prints requests per
 //	    second and latency percentiles. -repeat is the share of requests that
 //	    repeat an earlier note (0 = all distinct, 1 = a small hot set only).
 //	    -count N sends exactly N requests instead of running for -duration.
+//	    -users N gives each request a user_id drawn from N users (0 = none),
+//	    as a product's backend does, so that the spam-wave counter runs.
+//	    -key (or $BENCHHTTP_KEY) is sent as "Authorization: Bearer <key>".
+//	    -seed picks the distinct notes: runs with the same seed send the same
+//	    bodies; by default each run gets its own.
 //
-// Scripts/bench-http.sh runs both against aup in one run and prints the ratios.
+// Scripts/bench-http.sh runs both against aup in rounds and prints the ratios.
 package main
 
 import (
@@ -21,9 +27,11 @@ import (
 	"fmt"
 	"io"
 	"math/rand"
+	"net"
 	"net/http"
 	"os"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -76,6 +84,10 @@ func bare(args []string) error {
 	fs := flag.NewFlagSet("bare", flag.ExitOnError)
 	addr := fs.String("addr", "127.0.0.1:9090", "listen address")
 	_ = fs.Parse(args)
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.POST("/v1/check", func(c echo.Context) error {
@@ -89,7 +101,17 @@ func bare(args []string) error {
 		v.Language.Code, v.Language.Confidence = "en", 0.9
 		return c.JSON(http.StatusOK, v)
 	})
-	return e.Start(*addr)
+	// The same server settings as aup serve, so that only the handler differs.
+	srv := &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+	}
+	fmt.Fprintln(os.Stderr, "benchhttp bare: serving on", ln.Addr())
+	return srv.Serve(ln)
 }
 
 // words make notes that read like notes, so the engine does real work.
@@ -111,16 +133,29 @@ func note(r *rand.Rand, n int) string {
 func load(args []string) error {
 	fs := flag.NewFlagSet("load", flag.ExitOnError)
 	url := fs.String("url", "http://127.0.0.1:8080/v1/check", "check endpoint")
-	key := fs.String("key", "", "API key (Bearer)")
+	key := fs.String("key", os.Getenv("BENCHHTTP_KEY"), "API key sent as Bearer (default $BENCHHTTP_KEY)")
 	duration := fs.Duration("duration", 10*time.Second, "how long to send")
 	count := fs.Int("count", 0, "send exactly this many requests (overrides -duration)")
 	workers := fs.Int("c", 32, "concurrent connections")
 	repeat := fs.Float64("repeat", 0, "share of requests repeating a note from a hot set of 100")
+	users := fs.Int("users", 1000, "draw each request's user_id from this many users (0 = no user_id)")
+	seed := fs.Int64("seed", 0, "seed for the distinct notes and user ids (0 = a new one per run)")
 	label := fs.String("label", "", "label for the output line")
 	_ = fs.Parse(args)
+	if *users < 0 {
+		return fmt.Errorf("-users %d: want 0 or more", *users)
+	}
+	if *seed == 0 {
+		*seed = time.Now().UnixNano()
+	}
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *workers, MaxConnsPerHost: *workers}, Timeout: 10 * time.Second}
 	var sent, failed atomic.Int64
+	var firstFailure atomic.Value // string: what the first failed request got
+	fail := func(what string) {
+		failed.Add(1)
+		firstFailure.CompareAndSwap(nil, what)
+	}
 	var mu sync.Mutex
 	var lat []time.Duration
 	ctx, cancel := context.WithTimeout(context.Background(), *duration)
@@ -132,13 +167,18 @@ func load(args []string) error {
 	for i := range hot {
 		hot[i] = note(rand.New(rand.NewSource(int64(i))), -i)
 	}
+	master := rand.New(rand.NewSource(*seed))
+	seeds := make([]int64, *workers)
+	for w := range seeds {
+		seeds[w] = master.Int63()
+	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := range *workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := rand.New(rand.NewSource(int64(w) + 1))
+			r := rand.New(rand.NewSource(seeds[w]))
 			var mine []time.Duration
 			for ctx.Err() == nil {
 				n := sent.Add(1)
@@ -151,7 +191,11 @@ func load(args []string) error {
 				} else {
 					text = note(r, int(n))
 				}
-				body, _ := json.Marshal(checkRequest{Text: text})
+				cr := checkRequest{Text: text}
+				if *users > 0 {
+					cr.UserID = "user-" + strconv.Itoa(r.Intn(*users))
+				}
+				body, _ := json.Marshal(cr)
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, *url, bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				if *key != "" {
@@ -161,16 +205,18 @@ func load(args []string) error {
 				resp, err := client.Do(req)
 				if err != nil {
 					if ctx.Err() == nil {
-						failed.Add(1)
+						fail(err.Error())
 					}
+					continue
+				}
+				if resp.StatusCode != http.StatusOK {
+					msg, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+					resp.Body.Close()
+					fail(resp.Status + " " + string(bytes.TrimSpace(msg)))
 					continue
 				}
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					failed.Add(1)
-					continue
-				}
 				mine = append(mine, time.Since(t0))
 			}
 			mu.Lock()
@@ -190,7 +236,7 @@ func load(args []string) error {
 	fmt.Printf("%-22s ok=%d failed=%d rps=%.0f p50=%s p90=%s p99=%s\n", *label, len(lat), failed.Load(),
 		float64(len(lat))/elapsed.Seconds(), pct(0.50).Round(time.Microsecond), pct(0.90).Round(time.Microsecond), pct(0.99).Round(time.Microsecond))
 	if failed.Load() > 0 {
-		return fmt.Errorf("%d requests failed", failed.Load())
+		return fmt.Errorf("%s: %d requests failed; the first got: %s", *label, failed.Load(), firstFailure.Load())
 	}
 	return nil
 }
