@@ -378,7 +378,7 @@ func (c *compiled) matchWild(w *normalize.Words, found map[int][]occurrence, app
 
 // sameWild reports whether a censored word spells term t.
 func sameWild(word []rune, t wildTerm) bool {
-	if len(word) != len(t.letters) && !(t.prefix && len(word) > len(t.letters)) {
+	if len(word) != len(t.letters) && (!t.prefix || len(word) < len(t.letters)) {
 		return false
 	}
 	for i, r := range t.letters {
