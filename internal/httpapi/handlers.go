@@ -90,7 +90,7 @@ type statusResponse struct {
 // check handles POST /v1/check.
 func (s *Server) check(c echo.Context) error {
 	var body strictCheck
-	err := decodeJSON(c, s.checkLimit, func(dec *json.Decoder) error { return dec.Decode(&body) })
+	err := decodeJSON(c, s.checkLimit, func(dec *json.Decoder, _ *itemBudget) error { return dec.Decode(&body) })
 	if err != nil {
 		return err
 	}
@@ -108,8 +108,8 @@ func (s *Server) check(c echo.Context) error {
 // checkBatch handles POST /v1/check/batch.
 func (s *Server) checkBatch(c echo.Context) error {
 	var req batchRequest
-	err := decodeJSON(c, s.batchLimit, func(dec *json.Decoder) (err error) {
-		req, err = decodeBatch(dec, s.maxBatch, s.maxText)
+	err := decodeJSON(c, s.batchLimit, func(dec *json.Decoder, budget *itemBudget) (err error) {
+		req, err = decodeBatch(dec, budget, s.checkLimit, s.maxBatch, s.maxText)
 		return err
 	})
 	if err != nil {

@@ -202,7 +202,7 @@ type batchRequest struct {
 
 // decodeBatch reads {"items":[...]} from dec, validating each item as soon
 // as it is decoded.
-func decodeBatch(dec *json.Decoder, maxItems, maxText int) (batchRequest, error) {
+func decodeBatch(dec *json.Decoder, budget *itemBudget, itemLimit int64, maxItems, maxText int) (batchRequest, error) {
 	var req batchRequest
 	if err := expectDelim(dec, '{', "request body must be a JSON object"); err != nil {
 		return req, err
@@ -234,7 +234,10 @@ func decodeBatch(dec *json.Decoder, maxItems, maxText int) (batchRequest, error)
 			}
 			prefix := fmt.Sprintf("items[%d]", i)
 			item := strictCheck{prefix: prefix}
-			if err := dec.Decode(&item); err != nil {
+			budget.start(prefix, itemLimit)
+			err := dec.Decode(&item)
+			budget.stop()
+			if err != nil {
 				return req, jsonError(err, dec, prefix)
 			}
 			if err := item.req.Validate(maxText); err != nil {
@@ -297,7 +300,7 @@ func prefixError(prefix string, err error) error {
 // runs decode over a decoder that streams from the body and rejects invalid
 // UTF-8. It then rejects anything after the object. Errors are translated
 // into *moderation.Error naming the problem.
-func decodeJSON(c echo.Context, limit int64, decode func(*json.Decoder) error) error {
+func decodeJSON(c echo.Context, limit int64, decode func(*json.Decoder, *itemBudget) error) error {
 	r := c.Request()
 	if err := checkContentType(r.Header.Get(echo.HeaderContentType)); err != nil {
 		return err
@@ -305,10 +308,10 @@ func decodeJSON(c echo.Context, limit int64, decode func(*json.Decoder) error) e
 	if r.ContentLength > limit {
 		return moderation.Errorf(moderation.ETOOLARGE, "request body is %d bytes; the limit for this endpoint is %d", r.ContentLength, limit)
 	}
-	body := &utf8Reader{r: http.MaxBytesReader(c.Response().Writer, r.Body, limit)}
-	dec := json.NewDecoder(body)
+	budget := &itemBudget{r: &utf8Reader{r: http.MaxBytesReader(c.Response().Writer, r.Body, limit)}}
+	dec := json.NewDecoder(budget)
 	dec.UseNumber() // Token reports 1e999 as a number, not as a float64 overflow
-	if err := decode(dec); err != nil {
+	if err := decode(dec, budget); err != nil {
 		return jsonError(err, dec, "")
 	}
 	if _, err := dec.Token(); err == nil {
@@ -449,4 +452,38 @@ func (u *utf8Reader) check(b []byte) int64 {
 		i += size
 	}
 	return -1
+}
+
+// itemBudget bounds the bytes read from a body while one batch item is
+// decoded. The decoder holds a whole item in memory before it can refuse
+// it, so without a budget one oversized item could hold the whole batch
+// limit; with it an item costs at most about twice the single-check limit
+// (its own bytes and the decoder's read-ahead).
+type itemBudget struct {
+	r     io.Reader
+	on    bool
+	left  int64
+	item  string
+	limit int64
+}
+
+func (b *itemBudget) start(item string, limit int64) {
+	b.on, b.item, b.limit, b.left = true, item, limit, limit
+}
+
+func (b *itemBudget) stop() { b.on = false }
+
+func (b *itemBudget) Read(p []byte) (int, error) {
+	if !b.on {
+		return b.r.Read(p)
+	}
+	if b.left <= 0 {
+		return 0, moderation.Errorf(moderation.ETOOLARGE, "%s is larger than %d bytes, the limit for one check", b.item, b.limit)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
