@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aup-dev/aup/internal/httpapi"
+	"github.com/aup-dev/aup/internal/lingua"
 )
 
 // config is every setting of aup, read once from AUP_* variables.
@@ -29,8 +30,6 @@ type config struct {
 	Shutdown     time.Duration
 }
 
-var defaultLanguages = []string{"en", "es", "fr", "de", "pt", "it", "nl", "pl", "ru", "uk", "tr", "ar", "hi", "zh", "ja"}
-
 func loadConfig(getenv func(string) string) (*config, error) {
 	c := &config{
 		Addr:         getenv("AUP_ADDR"),
@@ -40,7 +39,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		MaxTextBytes: httpapi.DefaultMaxTextBytes,
 		CacheTTL:     24 * time.Hour,
 		CacheEntries: 20_000,
-		Languages:    defaultLanguages,
+		Languages:    lingua.DefaultLanguages,
 		Shutdown:     15 * time.Second,
 	}
 	if c.Addr == "" {
