@@ -1,0 +1,200 @@
+package review
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/aup-dev/aup/internal/moderation"
+)
+
+// RateLimitError is ERATELIMIT with the time until the caller may retry.
+type RateLimitError struct {
+	Err        *moderation.Error
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitError) Error() string { return e.Err.Error() }
+func (e *RateLimitError) Unwrap() error { return e.Err }
+
+// Submit files a report. The same reporter reporting the same target while
+// its case is still open gets the report already on file (created false).
+// Reports about one target gather into one case, whose priority rises with
+// each reporter, weighted by their track record. A reporter over the rate
+// limit gets a *RateLimitError.
+func (d *Desk) Submit(ctx context.Context, r moderation.Report) (report moderation.Report, created bool, err error) {
+	if !r.Target.Type.Valid() || r.Target.ID == "" || r.ReporterID == "" || !r.Category.Valid() {
+		return r, false, moderation.Errorf(moderation.EINVALID, "a report needs reporter_id, target_type, target_id and a valid category")
+	}
+	if r.Target.Type == moderation.TargetUser && r.Target.UserID == "" {
+		r.Target.UserID = r.Target.ID
+	}
+	dedupe := keyReportBy + reportHash(r.ReporterID, r.Target)
+	if existing, ok, err := d.pendingReport(ctx, dedupe); err != nil || ok {
+		return existing, false, err
+	}
+	n, left, err := d.cfg.Store.Incr(ctx, ctrReports+r.ReporterID, d.cfg.ReportWindow)
+	if err != nil {
+		return r, false, fmt.Errorf("rate limit: %w", err)
+	}
+	if n > int64(d.cfg.ReportLimit) {
+		return r, false, &RateLimitError{
+			Err:        moderation.Errorf(moderation.ERATELIMIT, "reporter %s has filed %d reports within %s; try again later", r.ReporterID, d.cfg.ReportLimit, d.cfg.ReportWindow),
+			RetryAfter: left,
+		}
+	}
+	// Score the text outside the transaction, which may run more than once.
+	var verdict *moderation.Verdict
+	if r.Text != "" && d.cfg.Screener != nil {
+		v, err := d.cfg.Screener.Screen(ctx, moderation.Content{Text: r.Text, UserID: r.Target.UserID})
+		if err != nil {
+			d.log.WarnContext(ctx, "screening a report's text failed; prioritising without it", "code", moderation.ErrorCode(err))
+		} else {
+			v.Cached = false
+			verdict = &v
+		}
+	}
+	err = d.update(ctx, func(t *txn) error {
+		created = false
+		var id string
+		if ok, err := t.get(dedupe, &id); err != nil {
+			return err
+		} else if ok {
+			var prev moderation.Report
+			if ok, err := t.get(keyReport+id, &prev); err != nil {
+				return err
+			} else if ok {
+				c, err := openCaseFor(t, prev.Target)
+				if err != nil {
+					return err
+				}
+				if c != nil && c.ID == prev.CaseID {
+					report = prev
+					return nil
+				}
+			}
+		}
+		c, err := openCaseFor(t, r.Target)
+		if err != nil {
+			return err
+		}
+		if c == nil {
+			c = newCase(t, moderation.KindReport, r.Target)
+		}
+		var rec moderation.Reporter
+		if _, err := t.get(keyRep+r.ReporterID, &rec); err != nil {
+			return err
+		}
+		rec.ID = r.ReporterID
+		rec.Reports++
+		t.put(keyRep+r.ReporterID, rec, 0)
+
+		report = r
+		report.ID = newID("rpt", t.now)
+		report.CaseID = c.ID
+		report.Status = moderation.ReportReceived
+		report.CreatedAt = t.now
+		t.put(keyReport+report.ID, report, 0)
+		t.put(dedupe, report.ID, 0)
+
+		if c.Target.UserID == "" {
+			c.Target.UserID = r.Target.UserID
+		}
+		if c.Text == "" {
+			c.Text = r.Text
+		}
+		if verdict != nil && (c.Verdict == nil || !c.AutomatedDetection && maxScore(*verdict) > maxScore(*c.Verdict)) {
+			c.Verdict = verdict
+		}
+		addCategories(c, r.Category)
+		c.ReportIDs = append(c.ReportIDs, report.ID)
+		// A reporter has at most one report in an open case (the dedupe
+		// key), so the two lists stay parallel.
+		c.ReporterIDs = append(c.ReporterIDs, r.ReporterID)
+		c.Reporters = math.Round((c.Reporters+rec.Weight())*1000) / 1000
+		c.History = append(c.History, moderation.CaseEvent{At: t.now, Actor: "reporter", Action: "reported", Detail: report.ID + " (" + string(r.Category) + ")"})
+		if c.Status == "" {
+			c.Status = moderation.CaseOpen
+		}
+		saveCase(t, c)
+		t.audit(moderation.AuditEntry{Actor: "reporter:" + r.ReporterID, Action: "report.received", TargetType: r.Target.Type, TargetID: r.Target.ID, CaseID: c.ID})
+		created = true
+		return nil
+	})
+	return report, created, err
+}
+
+// pendingReport returns the report filed under dedupe if its case is still
+// undecided.
+func (d *Desk) pendingReport(ctx context.Context, dedupe string) (moderation.Report, bool, error) {
+	var r moderation.Report
+	var id string
+	if ok, err := d.load(ctx, dedupe, &id); err != nil || !ok {
+		return r, false, err
+	}
+	if ok, err := d.load(ctx, keyReport+id, &r); err != nil || !ok {
+		return r, false, err
+	}
+	var c moderation.Case
+	if ok, err := d.load(ctx, keyCase+r.CaseID, &c); err != nil || !ok {
+		return r, false, err
+	}
+	return r, c.Status != moderation.CaseClosed, nil
+}
+
+func maxScore(v moderation.Verdict) float64 {
+	s := 0.0
+	for _, cs := range v.Categories {
+		s = max(s, cs.Score)
+	}
+	return s
+}
+
+// reportHash identifies a reporter and a target without putting either id
+// in a key.
+func reportHash(reporter string, t moderation.Target) string {
+	h := sha256.Sum256([]byte(reporter + "\x00" + string(t.Type) + "\x00" + t.ID))
+	return hex.EncodeToString(h[:16])
+}
+
+// Report returns a report. Once its case is decided it carries the outcome
+// and the moderator's reason.
+func (d *Desk) Report(ctx context.Context, id string) (moderation.Report, error) {
+	var r moderation.Report
+	if ok, err := d.load(ctx, keyReport+id, &r); err != nil {
+		return r, fmt.Errorf("load report: %w", err)
+	} else if !ok {
+		return r, notFound("report", id)
+	}
+	if r.Status == moderation.ReportResolved {
+		return r, nil
+	}
+	// Reports are resolved from their case's decision when read, so a case
+	// with many reports is decided in one small transaction.
+	var c moderation.Case
+	if ok, err := d.load(ctx, keyCase+r.CaseID, &c); err != nil || !ok || c.DecisionID == "" {
+		return r, err
+	}
+	var dec moderation.Decision
+	if ok, err := d.load(ctx, keyDec+c.DecisionID, &dec); err != nil || !ok {
+		return r, err
+	}
+	resolve(&r, dec)
+	return r, nil
+}
+
+// resolve fills in a report's outcome from the decision on its case.
+func resolve(r *moderation.Report, dec moderation.Decision) {
+	r.Status = moderation.ReportResolved
+	r.Outcome = moderation.ReportRejected
+	if dec.ContentRemoved || dec.SuspensionID != "" {
+		r.Outcome = moderation.ReportUpheld
+	}
+	r.Reason = dec.Reason
+	r.DecisionID = dec.ID
+	at := dec.DecidedAt
+	r.ResolvedAt = &at
+}

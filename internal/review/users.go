@@ -1,0 +1,186 @@
+package review
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/aup-dev/aup/internal/moderation"
+)
+
+// user is a user's record: the suspension in force, strikes and the
+// decisions about them.
+type user struct {
+	Suspension *moderation.Suspension `json:"suspension,omitempty"`
+	Strikes    []moderation.Strike    `json:"strikes,omitempty"`
+	Decisions  []string               `json:"decisions,omitempty"`
+	// Proposal is the open suspension proposal case, if any.
+	Proposal string `json:"proposal,omitempty"`
+}
+
+const maxUserDecisions = 200 // the newest decision ids kept on a user's record
+
+// UserStatus returns a user's standing: the suspension in force, the strikes
+// within the strike window and the decisions about them.
+func (d *Desk) UserStatus(ctx context.Context, id string) (moderation.UserStatus, error) {
+	var u user
+	if _, err := d.load(ctx, keyUser+id, &u); err != nil {
+		return moderation.UserStatus{}, fmt.Errorf("load user: %w", err)
+	}
+	return d.status(id, u, d.now()), nil
+}
+
+func (d *Desk) status(id string, u user, now time.Time) moderation.UserStatus {
+	st := moderation.UserStatus{UserID: id, Strikes: d.recentStrikes(u, now), Decisions: u.Decisions}
+	if u.Suspension.Active(now) {
+		st.Suspension = u.Suspension
+	}
+	if st.Decisions == nil {
+		st.Decisions = []string{}
+	}
+	return st
+}
+
+// recentStrikes returns u's strikes within the strike window.
+func (d *Desk) recentStrikes(u user, now time.Time) []moderation.Strike {
+	out := []moderation.Strike{}
+	for _, s := range u.Strikes {
+		if now.Sub(s.At) < d.cfg.StrikeWindow {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Suspended returns the suspension in force for user id, or nil. It is on
+// the check path: one read.
+func (d *Desk) Suspended(ctx context.Context, id string) (*moderation.Suspension, error) {
+	var u user
+	if _, err := d.load(ctx, keyUser+id, &u); err != nil {
+		return nil, err
+	}
+	if !u.Suspension.Active(d.now()) {
+		return nil, nil
+	}
+	return u.Suspension, nil
+}
+
+// Suspend suspends user id directly, for days days (0: indefinitely). It is a
+// decision like any other, with a statement of reasons, and can be appealed.
+func (d *Desk) Suspend(ctx context.Context, moderator, id, reason string, days int, cats []moderation.Category) (moderation.Decision, error) {
+	if err := checkSuspendDays(days); err != nil {
+		return moderation.Decision{}, err
+	}
+	var dec moderation.Decision
+	err := d.update(ctx, func(t *txn) error {
+		dec = moderation.Decision{
+			ID:         newID("dec", t.now),
+			Action:     moderation.ActionSuspend,
+			Categories: nonNil(cats),
+			Reason:     reason,
+			Moderator:  moderator,
+			Target:     moderation.Target{Type: moderation.TargetUser, ID: id, UserID: id},
+			DecidedAt:  t.now,
+		}
+		u, err := loadUser(t, id)
+		if err != nil {
+			return err
+		}
+		if err := d.suspend(t, &u, &dec, days); err != nil {
+			return err
+		}
+		d.record(t, &u, &dec)
+		return nil
+	})
+	return dec, err
+}
+
+func checkSuspendDays(days int) error {
+	if days < 0 || days > 3650 {
+		return moderation.Errorf(moderation.EINVALID, "suspend_days must be 1 to 3650 days, or 0 to suspend indefinitely")
+	}
+	return nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func loadUser(t *txn, id string) (user, error) {
+	var u user
+	_, err := t.get(keyUser+id, &u)
+	return u, err
+}
+
+// suspend puts a suspension for days (0: indefinitely) on u and dec.
+func (d *Desk) suspend(t *txn, u *user, dec *moderation.Decision, days int) error {
+	uid := dec.Target.UserID
+	if uid == "" {
+		return moderation.Errorf(moderation.EINVALID, "the case does not name the content's author (target_user_id), so there is no one to suspend")
+	}
+	s := &moderation.Suspension{ID: newID("sus", t.now), UserID: uid, Reason: dec.Reason, By: dec.Moderator, DecisionID: dec.ID, Since: t.now}
+	if days > 0 {
+		until := t.now.Add(time.Duration(days) * 24 * time.Hour)
+		s.Until = &until
+	}
+	u.Suspension = s
+	dec.SuspensionID = s.ID
+	dec.SuspendedUntil = s.Until
+	t.emit(moderation.EventUserSuspended, map[string]any{"user_id": uid, "suspension_id": s.ID, "until": s.Until, "reason": s.Reason, "decision_id": dec.ID})
+	t.audit(moderation.AuditEntry{Actor: dec.Moderator, Action: "user.suspended", TargetType: moderation.TargetUser, TargetID: uid, DecisionID: dec.ID, Reason: dec.Reason})
+	return nil
+}
+
+// Lift ends the suspension in force for user id.
+func (d *Desk) Lift(ctx context.Context, moderator, id, reason string) (moderation.Suspension, error) {
+	var lifted moderation.Suspension
+	err := d.update(ctx, func(t *txn) error {
+		u, err := loadUser(t, id)
+		if err != nil {
+			return err
+		}
+		if !u.Suspension.Active(t.now) {
+			return moderation.Errorf(moderation.ENOTFOUND, "user %s is not suspended", id)
+		}
+		lifted = *u.Suspension
+		liftSuspension(t, &u, id, moderator, reason, "")
+		t.put(keyUser+id, u, 0)
+		return nil
+	})
+	return lifted, err
+}
+
+// liftSuspension ends u's suspension and tells the product.
+func liftSuspension(t *txn, u *user, id, actor, reason, decisionID string) {
+	s := u.Suspension
+	u.Suspension = nil
+	t.emit(moderation.EventUserReinstated, map[string]any{"user_id": id, "suspension_id": s.ID, "reason": reason, "decision_id": decisionID})
+	t.audit(moderation.AuditEntry{Actor: actor, Action: "user.reinstated", TargetType: moderation.TargetUser, TargetID: id, DecisionID: decisionID, Reason: reason})
+}
+
+// record stores dec, adds it to the user's record and tells the product.
+func (d *Desk) record(t *txn, u *user, dec *moderation.Decision) {
+	if uid := dec.Target.UserID; uid != "" {
+		u.Decisions = append(u.Decisions, dec.ID)
+		if n := len(u.Decisions); n > maxUserDecisions {
+			u.Decisions = slices.Clone(u.Decisions[n-maxUserDecisions:])
+		}
+		t.put(keyUser+uid, u, 0)
+	}
+	t.put(keyDec+dec.ID, dec, 0)
+	t.emit(moderation.EventDecisionMade, decisionEvent(dec))
+	t.audit(moderation.AuditEntry{Actor: dec.Moderator, Action: "decision." + string(dec.Action), TargetType: dec.Target.Type, TargetID: dec.Target.ID, CaseID: dec.CaseID, DecisionID: dec.ID, Reason: dec.Reason})
+}
+
+// decisionEvent is the data of a decision.made event.
+func decisionEvent(dec *moderation.Decision) map[string]any {
+	return map[string]any{
+		"decision_id": dec.ID, "case_id": dec.CaseID, "action": dec.Action, "categories": dec.Categories,
+		"target": dec.Target, "reason": dec.Reason, "content_removed": dec.ContentRemoved,
+		"suspension_id": dec.SuspensionID, "appeal_of": dec.AppealOf, "decided_at": dec.DecidedAt,
+	}
+}
