@@ -13,6 +13,7 @@ import (
 
 	"github.com/aup-dev/aup/internal/httpapi"
 	"github.com/aup-dev/aup/internal/lingua"
+	"github.com/aup-dev/aup/internal/review"
 )
 
 // config is every setting of aup, read once from AUP_* variables.
@@ -28,6 +29,16 @@ type config struct {
 	Languages    []string
 	LogLevel     slog.Level
 	Shutdown     time.Duration
+
+	// The review desk.
+	Lease           time.Duration
+	StrikeThreshold int
+	StrikeWindow    time.Duration
+	AppealWindow    time.Duration
+	ReportLimit     int
+	ReportWindow    time.Duration
+	WebhookURL      string
+	WebhookSecret   string
 }
 
 func loadConfig(getenv func(string) string) (*config, error) {
@@ -41,6 +52,13 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		CacheEntries: 20_000,
 		Languages:    lingua.DefaultLanguages,
 		Shutdown:     15 * time.Second,
+
+		Lease:           review.DefaultLease,
+		StrikeThreshold: review.DefaultStrikeThreshold,
+		StrikeWindow:    review.DefaultStrikeWindow,
+		AppealWindow:    review.DefaultAppealWindow,
+		ReportLimit:     review.DefaultReportLimit,
+		ReportWindow:    review.DefaultReportWindow,
 	}
 	if c.Addr == "" {
 		c.Addr, c.addrDefault = ":8080", true
@@ -75,6 +93,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	if c.Shutdown, err = durationVar(getenv, "AUP_SHUTDOWN_TIMEOUT", c.Shutdown); err != nil {
 		return nil, err
 	}
+	if err := c.loadReview(getenv); err != nil {
+		return nil, err
+	}
 	if v := getenv("AUP_LANGUAGES"); v != "" {
 		c.Languages = strings.Split(strings.ReplaceAll(v, " ", ""), ",")
 	}
@@ -87,6 +108,44 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		}
 	}
 	return c, nil
+}
+
+// loadReview reads the review desk's settings.
+func (c *config) loadReview(getenv func(string) string) error {
+	var err error
+	for _, d := range []struct {
+		name string
+		v    *time.Duration
+	}{
+		{"AUP_LEASE", &c.Lease}, {"AUP_STRIKE_WINDOW", &c.StrikeWindow},
+		{"AUP_APPEAL_WINDOW", &c.AppealWindow}, {"AUP_REPORT_WINDOW", &c.ReportWindow},
+	} {
+		if *d.v, err = durationVar(getenv, d.name, *d.v); err != nil {
+			return err
+		}
+	}
+	if c.StrikeThreshold, err = intVar(getenv, "AUP_STRIKE_THRESHOLD", c.StrikeThreshold, 1, 1000); err != nil {
+		return err
+	}
+	if c.ReportLimit, err = intVar(getenv, "AUP_REPORT_LIMIT", c.ReportLimit, 1, 1_000_000); err != nil {
+		return err
+	}
+	c.WebhookURL = strings.TrimSpace(getenv("AUP_WEBHOOK_URL"))
+	if c.WebhookSecret, err = secretVar(getenv, "AUP_WEBHOOK_SECRET"); err != nil {
+		return err
+	}
+	switch {
+	case c.WebhookURL == "" && c.WebhookSecret != "":
+		return fmt.Errorf("AUP_WEBHOOK_SECRET is set but AUP_WEBHOOK_URL is not; set both or neither")
+	case c.WebhookURL != "" && len(c.WebhookSecret) < 16:
+		return fmt.Errorf("AUP_WEBHOOK_URL is set: AUP_WEBHOOK_SECRET (or AUP_WEBHOOK_SECRET_FILE) must be at least 16 characters, to sign deliveries")
+	case c.WebhookURL != "":
+		u, err := url.Parse(c.WebhookURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("AUP_WEBHOOK_URL=%q: want an absolute http or https URL", endpointOnly(c.WebhookURL))
+		}
+	}
+	return nil
 }
 
 // secretVar reads NAME or the file named by NAME_FILE, not both.
@@ -159,6 +218,10 @@ func (c *config) LogValue() slog.Value {
 	if rulesDir == "" {
 		rulesDir = "bundled"
 	}
+	webhook := "off (events stay in the outbox)"
+	if c.WebhookURL != "" {
+		webhook = endpointOnly(c.WebhookURL)
+	}
 	keys := make([]string, len(c.Keys))
 	for i, k := range c.Keys {
 		keys[i] = k.Name + ":" + k.Role
@@ -174,7 +237,26 @@ func (c *config) LogValue() slog.Value {
 		slog.String("languages", strings.Join(c.Languages, ",")),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("shutdown_timeout", c.Shutdown.String()),
+		slog.String("lease", c.Lease.String()),
+		slog.String("strikes", fmt.Sprintf("%d within %s", c.StrikeThreshold, c.StrikeWindow)),
+		slog.String("appeal_window", c.AppealWindow.String()),
+		slog.String("report_limit", fmt.Sprintf("%d per %s", c.ReportLimit, c.ReportWindow)),
+		slog.String("webhook", webhook),
 	)
+}
+
+// endpointOnly prints a URL without user information or query, either of
+// which may hold a token.
+func endpointOnly(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	out := u.Scheme + "://" + u.Host + u.Path
+	if u.RawQuery != "" {
+		out += "?****"
+	}
+	return out
 }
 
 // maskURL hides the credentials of a Redis URL: the user information and

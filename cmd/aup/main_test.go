@@ -256,6 +256,11 @@ func TestConfigErrors(t *testing.T) {
 		{map[string]string{"AUP_LOG_LEVEL": "loud"}, "AUP_LOG_LEVEL"},
 		{map[string]string{"AUP_API_KEYS": "a:admin:0123456789abcdef0", "AUP_API_KEYS_FILE": "/x"}, "not both"},
 		{map[string]string{"AUP_LANGUAGES": "en,xx"}, `"xx"`},
+		{map[string]string{"AUP_LEASE": "ten minutes"}, "AUP_LEASE"},
+		{map[string]string{"AUP_STRIKE_THRESHOLD": "0"}, "AUP_STRIKE_THRESHOLD"},
+		{map[string]string{"AUP_WEBHOOK_SECRET": "0123456789abcdef0"}, "AUP_WEBHOOK_URL is not"},
+		{map[string]string{"AUP_WEBHOOK_URL": "https://product.example/hooks", "AUP_WEBHOOK_SECRET": "short"}, "at least 16"},
+		{map[string]string{"AUP_WEBHOOK_URL": "product.example/hooks", "AUP_WEBHOOK_SECRET": "0123456789abcdef0"}, "absolute http"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.want, func(t *testing.T) {

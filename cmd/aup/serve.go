@@ -10,14 +10,19 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/aup-dev/aup/internal/engine"
 	"github.com/aup-dev/aup/internal/httpapi"
 	"github.com/aup-dev/aup/internal/memstore"
 	"github.com/aup-dev/aup/internal/moderation"
 	"github.com/aup-dev/aup/internal/redisstore"
+	"github.com/aup-dev/aup/internal/review"
+	"github.com/aup-dev/aup/internal/webhook"
 )
 
 // serve runs the HTTP service until ctx is cancelled, then drains in-flight
@@ -47,20 +52,28 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 	}
 	var waves moderation.WaveCounter
 	var store moderation.Pinger
+	var records review.Store
 	if cfg.RedisURL == "" {
 		log.Warn("AUP_REDIS_URL is not set: using the embedded in-memory store; it is NOT durable and not shared between instances")
 		// A wave needs only a handful of users to be seen, so cap what is
 		// counted: at most 20,000 texts x 100 users (about 200 MB worst case).
 		w := memstore.NewWaveCounter(20_000, 100)
 		waves, store = w, w
+		records = memstore.NewRecords()
 	} else {
 		client, err := redisstore.ParseURL(cfg.RedisURL)
 		if err != nil {
 			return fmt.Errorf("AUP_REDIS_URL: %w", err)
 		}
 		defer client.Close()
+		if _, ok := client.(*redis.ClusterClient); ok {
+			// Review transactions WATCH keys that a Cluster spreads over
+			// several nodes.
+			return errors.New("AUP_REDIS_URL names a Redis Cluster; aup keeps its review state in transactions that need one Redis (standalone or Sentinel)")
+		}
 		rs := redisstore.New(client, "aup:")
 		shared, waves, store = rs, rs, rs
+		records = redisstore.NewRecords(client, "aup:")
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		if err := rs.Ping(pctx); err != nil {
 			log.Warn("redis is not reachable yet; /readyz reports it until it is", "err", err)
@@ -73,12 +86,40 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 		return err
 	}
 	reloader := &rulesReloader{cfg: cfg, eng: eng, log: log}
+	var dispatcher *webhook.Dispatcher
+	desk, err := review.New(review.Config{
+		Store:           records,
+		Screener:        eng,
+		Lease:           cfg.Lease,
+		StrikeWindow:    cfg.StrikeWindow,
+		StrikeThreshold: cfg.StrikeThreshold,
+		AppealWindow:    cfg.AppealWindow,
+		ReportLimit:     cfg.ReportLimit,
+		ReportWindow:    cfg.ReportWindow,
+		Events:          cfg.WebhookURL != "",
+		Notify: func() {
+			if dispatcher != nil {
+				dispatcher.Notify()
+			}
+		},
+		Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	if cfg.WebhookURL != "" {
+		dispatcher, err = webhook.New(webhook.Config{Outbox: desk.Outbox(), URL: cfg.WebhookURL, Secret: []byte(cfg.WebhookSecret), Logger: log})
+		if err != nil {
+			return fmt.Errorf("webhook: %w", err)
+		}
+	}
 	api, err := httpapi.New(httpapi.Config{
 		Screener:     eng,
 		Reloader:     reloader,
 		Ready:        map[string]httpapi.Checker{"store": pingCheck{store}, "rules": rulesCheck{eng}},
 		Keys:         cfg.Keys,
 		MaxTextBytes: cfg.MaxTextBytes,
+		Desk:         desk,
 		Logger:       log,
 	})
 	if err != nil {
@@ -111,6 +152,16 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 		}
 	}()
 
+	// Background work stops only after the listener has drained, so that
+	// nothing a request queued waits for a restart that need not come.
+	bctx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBackground()
+	var background sync.WaitGroup
+	background.Go(func() { expireLeases(bctx, desk, log) })
+	if dispatcher != nil {
+		background.Go(func() { _ = dispatcher.Run(bctx) })
+	}
+
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -127,8 +178,29 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	stopBackground()
+	background.Wait()
 	log.Info("stopped")
 	return nil
+}
+
+// leaseInterval is how often expired leases are returned to the queue, so
+// that listings show them; claims do it themselves as well.
+const leaseInterval = 15 * time.Second
+
+func expireLeases(ctx context.Context, desk *review.Desk, log *slog.Logger) {
+	t := time.NewTicker(leaseInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := desk.ExpireLeases(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("returning expired leases to the queue failed; retrying", "err", err)
+			}
+		}
+	}
 }
 
 // rulesReloader reloads the rules folder on SIGHUP and on the admin endpoint.

@@ -75,6 +75,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.ErrorContext(ctx, "error with an unknown code", "code", code, "error", err.Error())
 		code, message, status = moderation.EINTERNAL, internalMessage, http.StatusInternalServerError
 	}
+	if status == http.StatusTooManyRequests {
+		retryAfter(c, err)
+	}
 	if status == http.StatusUnauthorized {
 		c.Response().Header().Set("WWW-Authenticate", "Bearer")
 	}

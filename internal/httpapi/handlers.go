@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -26,6 +27,16 @@ type verdictResponse struct {
 	Signals       []signal          `json:"signals,omitempty"`
 	Cached        bool              `json:"cached"`
 	PolicyVersion string            `json:"policy_version"`
+	// User is the author's standing, when the request names a user_id and
+	// it could be read; CaseID is the review case a review verdict with a
+	// content_id opened.
+	User   *userFlag `json:"user,omitempty"`
+	CaseID string    `json:"case_id,omitempty"`
+}
+
+type userFlag struct {
+	Suspended bool       `json:"suspended"`
+	Until     *time.Time `json:"until,omitempty"`
 }
 
 type categoryScore struct {
@@ -98,11 +109,11 @@ func (s *Server) check(c echo.Context) error {
 	if err := req.Validate(s.maxText); err != nil {
 		return err
 	}
-	v, err := s.screen(c.Request().Context(), req.content())
+	res, err := s.checkOne(c.Request().Context(), req.content())
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, newVerdictResponse(v))
+	return c.JSON(http.StatusOK, res)
 }
 
 // checkBatch handles POST /v1/check/batch.
@@ -115,15 +126,44 @@ func (s *Server) checkBatch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	verdicts, err := s.screenAll(c.Request().Context(), req.Items)
+	results, err := s.screenAll(c.Request().Context(), req.Items)
 	if err != nil {
 		return err
 	}
-	res := batchResponse{Results: make([]verdictResponse, len(verdicts))}
-	for i, v := range verdicts {
-		res.Results[i] = newVerdictResponse(v)
+	return c.JSON(http.StatusOK, batchResponse{Results: results})
+}
+
+// checkOne screens content and, with a review desk, adds the author's
+// standing and opens a review case for a review verdict about identified
+// content. A case that cannot be opened fails the check (503), so that the
+// product retries rather than believing the content is queued; the author's
+// standing is only omitted when it cannot be read.
+func (s *Server) checkOne(ctx context.Context, content moderation.Content) (verdictResponse, error) {
+	v, err := s.screen(ctx, content)
+	if err != nil {
+		return verdictResponse{}, err
 	}
-	return c.JSON(http.StatusOK, res)
+	res := newVerdictResponse(v)
+	if s.desk == nil {
+		return res, nil
+	}
+	if content.UserID != "" {
+		sus, err := s.desk.Suspended(ctx, content.UserID)
+		if err != nil {
+			s.log.WarnContext(ctx, "user standing unavailable for a check", "code", moderation.ErrorCode(err), "error", err.Error())
+		} else {
+			res.User = &userFlag{Suspended: sus != nil}
+			if sus != nil {
+				res.User.Until = sus.Until
+			}
+		}
+	}
+	if v.Action == moderation.Review && content.ContentID != "" {
+		if res.CaseID, err = s.desk.OpenScreeningCase(ctx, content, v); err != nil {
+			return verdictResponse{}, fmt.Errorf("open review case: %w", err)
+		}
+	}
+	return res, nil
 }
 
 // screen calls the Screener, turning a panic into an error: batch items are
@@ -139,10 +179,10 @@ func (s *Server) screen(ctx context.Context, content moderation.Content) (v mode
 
 // screenAll screens items with at most s.concurrency at once and returns the
 // verdicts in the items' order. The first error cancels the rest.
-func (s *Server) screenAll(ctx context.Context, items []checkRequest) ([]moderation.Verdict, error) {
+func (s *Server) screenAll(ctx context.Context, items []checkRequest) ([]verdictResponse, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	verdicts := make([]moderation.Verdict, len(items))
+	verdicts := make([]verdictResponse, len(items))
 	var (
 		next     atomic.Int64
 		once     sync.Once
@@ -156,7 +196,7 @@ func (s *Server) screenAll(ctx context.Context, items []checkRequest) ([]moderat
 				if i >= len(items) {
 					return
 				}
-				v, err := s.screen(ctx, items[i].content())
+				v, err := s.checkOne(ctx, items[i].content())
 				if err != nil {
 					once.Do(func() {
 						firstErr = prefixError(fmt.Sprintf("items[%d]: ", i), fmt.Errorf("screen items[%d]: %w", i, err))

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/aup-dev/aup/internal/moderation"
+	"github.com/aup-dev/aup/internal/review"
 )
 
 // Screener screens one piece of content. It is the engine's entry point.
@@ -64,6 +65,10 @@ type Config struct {
 	BatchConcurrency int
 	// ReadyTimeout bounds each readiness check (default 2s).
 	ReadyTimeout time.Duration
+	// Desk is the review desk: reports, the review queue, decisions,
+	// suspensions, appeals and the audit log. Without one those endpoints
+	// are not mounted and checks neither open cases nor report suspensions.
+	Desk *review.Desk
 	// Logger receives the access log and errors (default slog.Default()). It
 	// is wrapped with LogHandler.
 	Logger *slog.Logger
@@ -75,6 +80,7 @@ type Server struct {
 	log          *slog.Logger
 	screener     Screener
 	reloader     Reloader
+	desk         *review.Desk
 	ready        map[string]Checker
 	readyTimeout time.Duration
 	keys         []hashedKey
@@ -110,6 +116,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		screener:     cfg.Screener,
 		reloader:     cfg.Reloader,
+		desk:         cfg.Desk,
 		ready:        cfg.Ready,
 		readyTimeout: orDefault(cfg.ReadyTimeout, DefaultReadyTimeout),
 		keys:         hashKeys(cfg.Keys),
@@ -147,6 +154,9 @@ func New(cfg Config) (*Server, error) {
 	e.POST("/v1/check", s.check, s.require(RoleBackend))
 	e.POST("/v1/check/batch", s.checkBatch, s.require(RoleBackend))
 	e.POST("/v1/admin/rules/reload", s.reload, s.require(RoleAdmin))
+	if s.desk != nil {
+		s.routeReview(e)
+	}
 	s.echo = e
 	return s, nil
 }

@@ -12,7 +12,7 @@ import (
 // *moderation.Error EUNAVAILABLE.
 //
 // The in-memory store (memstore) and the Redis store (redisstore) pass the
-// same contract tests (storetest.Review).
+// same contract tests (storetest.TestRecords).
 type Store interface {
 	// Update runs fn as one transaction. Reads through tx see the current
 	// value of each key; when fn returns nil, the writes it buffered in tx
@@ -21,7 +21,9 @@ type Store interface {
 	// again (a bounded number of times, then returns EUNAVAILABLE). fn may
 	// therefore run more than once and must have no effect outside tx.
 	// When fn returns an error nothing is written and Update returns that
-	// error unchanged.
+	// error unchanged. fn must use only tx, never the Store itself (the
+	// in-memory store holds its lock while fn runs). Writes apply in the
+	// order fn made them.
 	Update(ctx context.Context, fn func(tx Tx) error) error
 
 	// Get returns the document at key; ok is false when there is none.
