@@ -20,7 +20,7 @@ func (d *Desk) Appeal(ctx context.Context, userID, decisionID, statement string)
 		} else if !ok {
 			return notFound("decision", decisionID)
 		}
-		if dec.Target.UserID != userID {
+		if userID == "" || dec.Target.UserID != userID {
 			return moderation.Errorf(moderation.EFORBIDDEN, "decision %s is not about user %s; only the user it affected may appeal", decisionID, userID)
 		}
 		var caseID string

@@ -58,12 +58,14 @@ func openCaseFor(t *txn, target moderation.Target) (*moderation.Case, error) {
 // newCase returns a new open case about target; the caller saves it.
 func newCase(t *txn, kind moderation.CaseKind, target moderation.Target) *moderation.Case {
 	c := &moderation.Case{
-		ID:         newID("case", t.now),
-		Kind:       kind,
-		Status:     moderation.CaseOpen,
-		Target:     target,
-		Categories: []moderation.Category{},
-		CreatedAt:  t.now,
+		ID:          newID("case", t.now),
+		Kind:        kind,
+		Status:      moderation.CaseOpen,
+		Target:      target,
+		Categories:  []moderation.Category{},
+		ReportIDs:   []string{},
+		ReporterIDs: []string{},
+		CreatedAt:   t.now,
 	}
 	if kind != moderation.KindAppeal && kind != moderation.KindSuspension {
 		t.put(targetKey(target), c.ID, 0)
@@ -229,7 +231,7 @@ func (d *Desk) List(ctx context.Context, f Filter) ([]moderation.Case, error) {
 		f.Status = moderation.CaseOpen
 	}
 	var indexes []string
-	desc := true
+	desc := false
 	switch f.Status {
 	case moderation.CaseOpen:
 		for _, l := range moderation.Lanes {
@@ -238,9 +240,9 @@ func (d *Desk) List(ctx context.Context, f Filter) ([]moderation.Case, error) {
 			}
 		}
 	case moderation.CaseClaimed:
-		indexes, desc = []string{idxLeases}, false
+		indexes = []string{idxLeases}
 	case moderation.CaseClosed:
-		indexes = []string{idxClosed}
+		indexes, desc = []string{idxClosed}, true
 	default:
 		return nil, moderation.Errorf(moderation.EINVALID, "status must be open, claimed or closed")
 	}
@@ -300,7 +302,7 @@ func (d *Desk) Claim(ctx context.Context, moderator string, lanes []moderation.L
 		// Cases claimed by others leave the queue while this loop runs; the
 		// ones this moderator may not take stay, and are stepped over.
 		for offset := 0; ; {
-			members, err := d.cfg.Store.Range(ctx, idxQueue(l), RangeQuery{Min: math.Inf(-1), Max: math.Inf(1), Desc: true, Offset: offset, Limit: claimPage})
+			members, err := d.cfg.Store.Range(ctx, idxQueue(l), RangeQuery{Min: math.Inf(-1), Max: math.Inf(1), Offset: offset, Limit: claimPage})
 			if err != nil {
 				return c, false, fmt.Errorf("claim: %w", err)
 			}

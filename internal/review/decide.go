@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aup-dev/aup/internal/moderation"
 )
@@ -110,11 +111,11 @@ func (d *Desk) decide(ctx context.Context, moderator, caseID string, req Decisio
 		idem := ""
 		if req.IdempotencyKey != "" {
 			idem = keyIdem + moderator + "\x00" + req.IdempotencyKey
-			var decID string
-			if ok, err := t.get(idem, &decID); err != nil {
+			var done idemRecord
+			if ok, err := t.get(idem, &done); err != nil {
 				return err
 			} else if ok {
-				return replay(t, &out, caseID, decID)
+				return replay(t, &out, caseID, done)
 			}
 		}
 		c := &out.Case
@@ -134,17 +135,25 @@ func (d *Desk) decide(ctx context.Context, moderator, caseID string, req Decisio
 			}
 			return moderation.Errorf(moderation.ECONFLICT, "case %s was already decided (%s by %s)", caseID, dec.Action, dec.Moderator)
 		}
-		if err := checkLease(c, moderator, unclaimed); err != nil {
+		// Before the lease: the original decider can never claim the appeal,
+		// so "claim it first" would send them in circles.
+		if c.Kind == moderation.KindAppeal && c.OriginalDecider == moderator {
+			return moderation.Errorf(moderation.EFORBIDDEN, "an appeal must be decided by a different moderator than the one who made the decision")
+		}
+		if err := checkLease(c, moderator, unclaimed, t.now); err != nil {
 			return err
 		}
 		if err := req.validate(c); err != nil {
 			return err
 		}
-		if c.Kind == moderation.KindAppeal && c.OriginalDecider == moderator {
-			return moderation.Errorf(moderation.EFORBIDDEN, "an appeal must be decided by a different moderator than the one who made the decision")
-		}
 		if req.Action == moderation.ActionEscalate {
-			return escalate(t, c, moderator, req.Reason)
+			if err := escalate(t, c, moderator, req.Reason); err != nil {
+				return err
+			}
+			if idem != "" {
+				t.put(idem, idemRecord{CaseID: c.ID}, idempotencyTTL)
+			}
+			return nil
 		}
 		dec, err := d.apply(t, c, moderator, req)
 		if err != nil {
@@ -152,40 +161,48 @@ func (d *Desk) decide(ctx context.Context, moderator, caseID string, req Decisio
 		}
 		out.Decision = dec
 		if idem != "" {
-			t.put(idem, dec.ID, idempotencyTTL)
+			t.put(idem, idemRecord{CaseID: c.ID, DecisionID: dec.ID}, idempotencyTTL)
 		}
 		return nil
 	})
 	return out, err
 }
 
+// idemRecord is what an idempotency key did: the case, and the decision
+// unless the request escalated the case.
+type idemRecord struct {
+	CaseID     string `json:"case_id"`
+	DecisionID string `json:"decision_id,omitempty"`
+}
+
 // replay fills out with the result of an earlier request.
-func replay(t *txn, out *Outcome, caseID, decID string) error {
+func replay(t *txn, out *Outcome, caseID string, done idemRecord) error {
+	if done.CaseID != caseID {
+		return moderation.Errorf(moderation.ECONFLICT, "the idempotency key was already used for case %s", done.CaseID)
+	}
 	out.Replayed = true
 	if _, err := t.get(keyCase+caseID, &out.Case); err != nil {
 		return err
 	}
-	if decID == "" {
+	if done.DecisionID == "" {
 		return nil
 	}
 	dec := new(moderation.Decision)
-	if _, err := t.get(keyDec+decID, dec); err != nil {
+	if _, err := t.get(keyDec+done.DecisionID, dec); err != nil {
 		return err
-	}
-	if dec.CaseID != caseID {
-		return moderation.Errorf(moderation.ECONFLICT, "the idempotency key was already used for case %s", dec.CaseID)
 	}
 	out.Decision = dec
 	return nil
 }
 
 // checkLease allows a decision by the moderator holding c's lease, or, with
-// unclaimed, on a case nobody holds.
-func checkLease(c *moderation.Case, moderator string, unclaimed bool) error {
+// unclaimed, on a case nobody holds. A lease that has run out holds nobody
+// off, though the case stays claimed until ExpireLeases requeues it.
+func checkLease(c *moderation.Case, moderator string, unclaimed bool, now time.Time) error {
 	switch {
 	case c.Status == moderation.CaseClaimed && c.Lease.Moderator == moderator:
 		return nil
-	case c.Status == moderation.CaseClaimed:
+	case c.Status == moderation.CaseClaimed && c.Lease.Until.After(now):
 		return moderation.Errorf(moderation.ECONFLICT, "case %s is claimed by %s until %s", c.ID, c.Lease.Moderator, c.Lease.Until.Format("15:04:05Z"))
 	case unclaimed:
 		return nil

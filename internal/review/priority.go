@@ -79,11 +79,14 @@ func assess(c *moderation.Case, floor moderation.Lane) {
 	c.Lane = lane
 }
 
-// queueScore orders a lane: higher priority first, then older first. The
-// priority (two decimals) takes the high digits, the age the low ones; both
-// fit a float64 exactly.
+// queueScore orders a lane, lowest score first: higher priority first, then
+// older first. The priority (two decimals) takes the high digits, the
+// creation second the low ones; both fit a float64 exactly. Cases created in
+// the same second tie, and an ascending range returns them in byte order of
+// their ids, which begin with the creation time in milliseconds: older
+// first again.
 func queueScore(c *moderation.Case) float64 {
-	return math.Round(c.Priority*100)*1e10 + float64(1e10-c.CreatedAt.Unix())
+	return -math.Round(c.Priority*100)*1e10 + float64(c.CreatedAt.Unix())
 }
 
 // addCategories adds cats to c's suspected categories, keeping them in the

@@ -29,8 +29,8 @@ func (d *Desk) Submit(ctx context.Context, r moderation.Report) (report moderati
 	if !r.Target.Type.Valid() || r.Target.ID == "" || r.ReporterID == "" || !r.Category.Valid() {
 		return r, false, moderation.Errorf(moderation.EINVALID, "a report needs reporter_id, target_type, target_id and a valid category")
 	}
-	if r.Target.Type == moderation.TargetUser && r.Target.UserID == "" {
-		r.Target.UserID = r.Target.ID
+	if r.Target.Type == moderation.TargetUser {
+		r.Target.UserID = r.Target.ID // the account is its own user
 	}
 	dedupe := keyReportBy + reportHash(r.ReporterID, r.Target)
 	if existing, ok, err := d.pendingReport(ctx, dedupe); err != nil || ok {

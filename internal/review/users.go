@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aup-dev/aup/internal/moderation"
@@ -69,6 +70,9 @@ func (d *Desk) Suspended(ctx context.Context, id string) (*moderation.Suspension
 // Suspend suspends user id directly, for days days (0: indefinitely). It is a
 // decision like any other, with a statement of reasons, and can be appealed.
 func (d *Desk) Suspend(ctx context.Context, moderator, id, reason string, days int, cats []moderation.Category) (moderation.Decision, error) {
+	if id == "" || strings.TrimSpace(reason) == "" {
+		return moderation.Decision{}, moderation.Errorf(moderation.EINVALID, "a suspension needs the user id and a reason, for the record and the statement of reasons")
+	}
 	if err := checkSuspendDays(days); err != nil {
 		return moderation.Decision{}, err
 	}
@@ -126,6 +130,16 @@ func (d *Desk) suspend(t *txn, u *user, dec *moderation.Decision, days int) erro
 	if days > 0 {
 		until := t.now.Add(time.Duration(days) * 24 * time.Hour)
 		s.Until = &until
+	}
+	// A suspension replaces the one in force, so it must not end sooner: a
+	// stale proposal decided for seven days would free an account banned
+	// indefinitely.
+	if old := u.Suspension; old.Active(t.now) && (old.Until == nil || s.Until != nil && old.Until.After(*s.Until)) {
+		until := "indefinitely"
+		if old.Until != nil {
+			until = "until " + old.Until.Format("2006-01-02 15:04Z")
+		}
+		return moderation.Errorf(moderation.ECONFLICT, "user %s is already suspended %s (decision %s); a new suspension may not shorten it: lift it first, or decide without suspending", uid, until, old.DecisionID)
 	}
 	u.Suspension = s
 	dec.SuspensionID = s.ID

@@ -1,0 +1,507 @@
+package review_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aup-dev/aup/internal/moderation"
+	"github.com/aup-dev/aup/internal/review"
+)
+
+func TestDecideNeedsTheLease(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		r := h.report("r1", "n1", "u1", moderation.Hate)
+		_, err := h.desk.Decide(ctx, "m1", r.CaseID, review.DecisionRequest{Action: moderation.ActionKeep, Reason: "fine"})
+		wantCode(t, err, moderation.ECONFLICT)
+		h.claimCase("m1", r.CaseID)
+		_, err = h.desk.Decide(ctx, "m2", r.CaseID, review.DecisionRequest{Action: moderation.ActionKeep, Reason: "fine"})
+		wantCode(t, err, moderation.ECONFLICT)
+		_, err = h.desk.Decide(ctx, "m1", r.CaseID, review.DecisionRequest{Action: moderation.ActionKeep, Reason: "  "})
+		wantCode(t, err, moderation.EINVALID)
+		o := h.decide("m1", r.CaseID, keep)
+		if o.Replayed || o.Decision == nil || o.Case.Status != moderation.CaseClosed || o.Case.DecisionID != o.Decision.ID || o.Case.Lease != nil {
+			t.Fatalf("outcome = %+v", o)
+		}
+		d := o.Decision
+		if d.CaseID != r.CaseID || d.CaseKind != moderation.KindReport || d.Moderator != "m1" || d.Target != noteOf("n1", "u1") || !d.Notice || d.ContentRemoved || !d.DecidedAt.Equal(epoch) {
+			t.Errorf("decision = %+v", d)
+		}
+		if closed, err := h.desk.List(ctx, review.Filter{Status: moderation.CaseClosed}); err != nil || len(closed) != 1 || closed[0].ID != r.CaseID {
+			t.Errorf("List(closed) = %v, %v", closed, err)
+		}
+		st, err := h.desk.UserStatus(ctx, "u1")
+		if err != nil || fmt.Sprint(st.Decisions) != fmt.Sprint([]string{d.ID}) || len(st.Strikes) != 0 || st.Suspension != nil {
+			t.Errorf("UserStatus = %+v, %v", st, err)
+		}
+		evs := h.events()
+		if got := fmt.Sprint(eventTypes(evs)); !strings.Contains(got, moderation.EventDecisionMade) || strings.Contains(got, moderation.EventContentRemoved) {
+			t.Errorf("events after keep = %v", got)
+		}
+	})
+}
+
+func TestDecideReplays(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		r := h.report("r1", "n1", "u1", moderation.Hate)
+		first := h.claimDecide("m1", r.CaseID, remove(moderation.Hate))
+		h.events()
+
+		// The same moderator repeating the same action: the first result.
+		again := h.decide("m1", r.CaseID, remove(moderation.Hate))
+		if !again.Replayed || again.Decision.ID != first.Decision.ID {
+			t.Errorf("replay = %+v, want decision %s replayed", again, first.Decision.ID)
+		}
+		// A different action, or another moderator: a conflict.
+		_, err := h.desk.Decide(ctx, "m1", r.CaseID, review.DecisionRequest{Action: moderation.ActionKeep, Reason: "changed my mind"})
+		wantCode(t, err, moderation.ECONFLICT)
+		_, err = h.desk.Decide(ctx, "m2", r.CaseID, review.DecisionRequest{Action: moderation.ActionRemove, Categories: []moderation.Category{moderation.Hate}, Reason: "me too"})
+		wantCode(t, err, moderation.ECONFLICT)
+
+		if evs := h.events(); len(evs) != 0 {
+			t.Errorf("replays queued events %v", eventTypes(evs))
+		}
+		if st, _ := h.desk.UserStatus(ctx, "u1"); len(st.Strikes) != 1 || len(st.Decisions) != 1 {
+			t.Errorf("after replays: %d strikes, %d decisions; want 1, 1", len(st.Strikes), len(st.Decisions))
+		}
+	})
+}
+
+func TestDecideIdempotencyKey(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		a := h.report("r1", "n1", "u1", moderation.Hate)
+		h.clock.Advance(time.Second)
+		b := h.report("r1", "n2", "u1", moderation.Hate)
+		req := review.DecisionRequest{Action: moderation.ActionKeep, Reason: "fine", IdempotencyKey: "k1"}
+		first := h.claimDecide("m1", a.CaseID, req)
+		// The retry arrives after another decision on the case would have
+		// been refused: the key still returns the first result.
+		req.Action = moderation.ActionDismiss
+		again := h.decide("m1", a.CaseID, req)
+		if !again.Replayed || again.Decision == nil || again.Decision.ID != first.Decision.ID || again.Decision.Action != moderation.ActionKeep {
+			t.Errorf("keyed retry = %+v", again)
+		}
+		// The key belongs to case a.
+		h.claimCase("m1", b.CaseID)
+		_, err := h.desk.Decide(ctx, "m1", b.CaseID, req)
+		wantCode(t, err, moderation.ECONFLICT)
+		// A fresh key decides.
+		if o := h.decide("m1", b.CaseID, review.DecisionRequest{Action: moderation.ActionKeep, Reason: "fine", IdempotencyKey: "k2"}); o.Replayed {
+			t.Error("a fresh key was replayed")
+		}
+	})
+}
+
+func TestDecideAllowedActions(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		r := h.report("r1", "n1", "u1", moderation.Hate)
+		h.claimCase("m1", r.CaseID)
+		for _, tc := range []struct {
+			req  review.DecisionRequest
+			want string
+		}{
+			{review.DecisionRequest{Action: moderation.ActionReverse}, "keep, remove, suspend, dismiss, escalate"},
+			{review.DecisionRequest{Action: "delete"}, "keep, remove, suspend, dismiss, escalate"},
+			{review.DecisionRequest{Action: moderation.ActionRemove}, "categories is required"},
+			{review.DecisionRequest{Action: moderation.ActionSuspend, Categories: []moderation.Category{moderation.Hate}, SuspendDays: -1}, "suspend_days"},
+		} {
+			tc.req.Reason = "r"
+			_, err := h.desk.Decide(ctx, "m1", r.CaseID, tc.req)
+			wantCode(t, err, moderation.EINVALID)
+			if !strings.Contains(moderation.ErrorMessage(err), tc.want) {
+				t.Errorf("%s: message %q does not say %q", tc.req.Action, moderation.ErrorMessage(err), tc.want)
+			}
+		}
+		if c := h.caseOf(r.CaseID); c.Status != moderation.CaseClaimed {
+			t.Errorf("refused decisions changed the case to %s", c.Status)
+		}
+	})
+}
+
+func TestEscalate(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		r := h.report("r1", "n1", "u1", moderation.Spam)
+		h.claimCase("m1", r.CaseID)
+		esc := review.DecisionRequest{Action: moderation.ActionEscalate, Reason: "looks like a scam ring"}
+		o := h.decide("m1", r.CaseID, esc)
+		if o.Decision != nil || o.Case.Lane != moderation.LaneNormal || o.Case.EscalatedTo != moderation.LaneNormal || o.Case.Status != moderation.CaseOpen || o.Case.Lease != nil {
+			t.Fatalf("escalated: %+v", o)
+		}
+		// The lease is given up: anyone may claim it, the escalating
+		// moderator too.
+		_, err := h.desk.Decide(ctx, "m1", r.CaseID, review.DecisionRequest{Action: moderation.ActionKeep, Reason: "r"})
+		wantCode(t, err, moderation.ECONFLICT)
+		h.noClaim("m2", moderation.LaneLow)
+		// A new report reassesses the case, but not below the lane it was
+		// escalated to.
+		h.report("r2", "n1", "u1", moderation.Spam)
+		if c := h.caseOf(r.CaseID); c.Lane != moderation.LaneNormal {
+			t.Errorf("after a new report the escalated case is in %s, want normal", c.Lane)
+		}
+		h.claimCase("m2", r.CaseID)
+		h.decide("m2", r.CaseID, esc)
+		h.claimCase("m3", r.CaseID)
+		h.decide("m3", r.CaseID, esc)
+		h.claimCase("m4", r.CaseID)
+		_, err = h.desk.Decide(ctx, "m4", r.CaseID, esc)
+		wantCode(t, err, moderation.EINVALID)
+		c := h.caseOf(r.CaseID)
+		if c.Lane != moderation.LaneUrgent || c.Status != moderation.CaseClaimed || c.Lease.Moderator != "m4" {
+			t.Errorf("after refusing to escalate an urgent case: %s %s %+v", c.Lane, c.Status, c.Lease)
+		}
+		// A lease running out does not take it back down either.
+		h.clock.Advance(review.DefaultLease + time.Second)
+		if err := h.desk.ExpireLeases(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if c := h.caseOf(r.CaseID); c.Lane != moderation.LaneUrgent || c.Status != moderation.CaseOpen {
+			t.Errorf("after the lease ran out: %s %s", c.Lane, c.Status)
+		}
+	})
+}
+
+func TestRemovalStrikesAndEvents(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		r := h.report("r1", "n1", "u1", moderation.Hate)
+		o := h.claimDecide("m1", r.CaseID, remove(moderation.Hate))
+		if !o.Decision.ContentRemoved || o.Decision.SuspensionID != "" {
+			t.Fatalf("remove: %+v", o.Decision)
+		}
+		st, err := h.desk.UserStatus(ctx, "u1")
+		if err != nil || len(st.Strikes) != 1 || st.Strikes[0].DecisionID != o.Decision.ID || fmt.Sprint(st.Strikes[0].Categories) != "[hate]" {
+			t.Fatalf("UserStatus = %+v, %v", st, err)
+		}
+		evs := h.events()
+		ev := hasEvent(t, evs, moderation.EventContentRemoved)
+		if !strings.Contains(string(ev.Data), `"id":"n1"`) || !strings.Contains(string(ev.Data), o.Decision.ID) {
+			t.Errorf("content.removed data = %s", ev.Data)
+		}
+		hasEvent(t, evs, moderation.EventDecisionMade)
+		hasEvent(t, evs, moderation.EventReportResolved)
+		// Strikes age out of the window.
+		h.clock.Advance(review.DefaultStrikeWindow)
+		if st, _ := h.desk.UserStatus(ctx, "u1"); len(st.Strikes) != 0 {
+			t.Errorf("a strike older than the window still counts: %+v", st.Strikes)
+		}
+	})
+}
+
+func TestStrikesProposeSuspensionOnce(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		var decisions []string
+		for i := range 4 {
+			r := h.report("r1", fmt.Sprintf("n%d", i), "u1", moderation.Hate)
+			o := h.claimDecide("m1", r.CaseID, remove(moderation.Hate))
+			decisions = append(decisions, o.Decision.ID)
+			h.clock.Advance(time.Hour)
+			proposals, err := h.desk.List(ctx, review.Filter{Kind: moderation.KindSuspension})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := min(i/2, 1); len(proposals) != want {
+				t.Fatalf("after %d removals: %d suspension proposals, want %d", i+1, len(proposals), want)
+			}
+		}
+		proposals, _ := h.desk.List(ctx, review.Filter{Kind: moderation.KindSuspension})
+		p := h.caseOf(proposals[0].ID)
+		if p.Target != (moderation.Target{Type: moderation.TargetUser, ID: "u1", UserID: "u1"}) || p.Lane != moderation.LaneHigh || len(p.Strikes) != 3 || p.Strikes[2].DecisionID != decisions[2] {
+			t.Fatalf("proposal = %+v", p.Case)
+		}
+		h.claimCase("m2", p.ID)
+		_, err := h.desk.Decide(ctx, "m2", p.ID, remove(moderation.Hate))
+		wantCode(t, err, moderation.EINVALID)
+		o := h.decide("m2", p.ID, review.DecisionRequest{Action: moderation.ActionSuspend, Categories: []moderation.Category{moderation.Hate}, SuspendDays: 30})
+		d := o.Decision
+		until := h.clock.Now().Add(30 * 24 * time.Hour)
+		if d.SuspensionID == "" || d.SuspendedUntil == nil || !d.SuspendedUntil.Equal(until) || d.ContentRemoved {
+			t.Fatalf("suspension decision = %+v", d)
+		}
+		st, err := h.desk.UserStatus(ctx, "u1")
+		if err != nil || st.Suspension == nil || st.Suspension.ID != d.SuspensionID || st.Suspension.DecisionID != d.ID || st.Suspension.By != "m2" {
+			t.Fatalf("UserStatus = %+v, %v", st, err)
+		}
+		hasEvent(t, h.events(), moderation.EventUserSuspended)
+		if s, err := h.desk.Suspended(ctx, "u1"); err != nil || s == nil || s.ID != d.SuspensionID {
+			t.Fatalf("Suspended = %+v, %v", s, err)
+		}
+		// Further removals while suspended propose nothing.
+		r := h.report("r1", "n9", "u1", moderation.Hate)
+		h.claimDecide("m1", r.CaseID, remove(moderation.Hate))
+		if proposals, _ := h.desk.List(ctx, review.Filter{Kind: moderation.KindSuspension}); len(proposals) != 0 {
+			t.Errorf("%d new proposals for a suspended user", len(proposals))
+		}
+		// The suspension ends on its own.
+		h.clock.Advance(30 * 24 * time.Hour)
+		if s, err := h.desk.Suspended(ctx, "u1"); err != nil || s != nil {
+			t.Errorf("Suspended after its end = %+v, %v", s, err)
+		}
+	})
+}
+
+func TestStrikesOutsideTheWindowProposeNothing(t *testing.T) {
+	cfg := review.Config{StrikeWindow: 24 * time.Hour, StrikeThreshold: 2}
+	eachStoreConfig(t, cfg, func(t *testing.T, h *harness) {
+		for i := range 3 {
+			r := h.report("r1", fmt.Sprintf("n%d", i), "u1", moderation.Spam)
+			h.claimDecide("m1", r.CaseID, remove(moderation.Spam))
+			h.clock.Advance(25 * time.Hour)
+		}
+		if proposals, _ := h.desk.List(t.Context(), review.Filter{Kind: moderation.KindSuspension}); len(proposals) != 0 {
+			t.Errorf("%d proposals from strikes a day apart with a one-day window", len(proposals))
+		}
+	})
+}
+
+func TestDismissedProposal(t *testing.T) {
+	cfg := review.Config{StrikeThreshold: 1}
+	eachStoreConfig(t, cfg, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		r := h.report("r1", "n1", "u1", moderation.Spam)
+		h.claimDecide("m1", r.CaseID, remove(moderation.Spam))
+		p := h.claim("m2")
+		if p.Kind != moderation.KindSuspension {
+			t.Fatalf("claimed %s, want the suspension proposal", p.Kind)
+		}
+		o := h.decide("m2", p.ID, review.DecisionRequest{Action: moderation.ActionDismiss, Reason: "first offence"})
+		if o.Decision.SuspensionID != "" {
+			t.Errorf("dismissing the proposal suspended: %+v", o.Decision)
+		}
+		if s, _ := h.desk.Suspended(ctx, "u1"); s != nil {
+			t.Errorf("suspended after a dismissed proposal: %+v", s)
+		}
+	})
+}
+
+func TestSuspendOnNote(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		r := h.report("r1", "n1", "u1", moderation.ChildSafety)
+		o := h.claimDecide("m1", r.CaseID, review.DecisionRequest{Action: moderation.ActionSuspend, Categories: []moderation.Category{moderation.ChildSafety}})
+		d := o.Decision
+		if !d.ContentRemoved || d.SuspensionID == "" || d.SuspendedUntil != nil {
+			t.Fatalf("suspend on a note: %+v", d)
+		}
+		evs := h.events()
+		hasEvent(t, evs, moderation.EventContentRemoved)
+		hasEvent(t, evs, moderation.EventUserSuspended)
+		h.clock.Advance(10 * 365 * 24 * time.Hour)
+		if s, err := h.desk.Suspended(t.Context(), "u1"); err != nil || s == nil || s.Until != nil {
+			t.Errorf("an indefinite suspension ten years on: %+v, %v", s, err)
+		}
+		// Without an author there is no one to suspend.
+		anon, _ := h.submit(moderation.Report{ReporterID: "r1", Target: moderation.Target{Type: moderation.TargetNote, ID: "n2"}, Category: moderation.Spam})
+		h.claimCase("m1", anon.CaseID)
+		_, err := h.desk.Decide(t.Context(), "m1", anon.CaseID, review.DecisionRequest{Action: moderation.ActionSuspend, Categories: []moderation.Category{moderation.Spam}, Reason: "r"})
+		wantCode(t, err, moderation.EINVALID)
+		if o := h.decide("m1", anon.CaseID, remove(moderation.Spam)); !o.Decision.ContentRemoved {
+			t.Errorf("removing an anonymous note: %+v", o.Decision)
+		}
+	})
+}
+
+func TestDecideBulk(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		var ids []string
+		for i := range 4 {
+			r := h.report("r1", fmt.Sprintf("n%d", i), fmt.Sprintf("u%d", i), moderation.Spam)
+			ids = append(ids, r.CaseID)
+			h.clock.Advance(time.Second)
+		}
+		h.claimCase("other", ids[0]) // held by someone else
+		h.claimCase("bulk", ids[1])  // held by the caller
+		ids = append(ids, "case_missing")
+		req := remove(moderation.Spam)
+		req.Reason = "spam wave"
+		req.IdempotencyKey = "wave-1"
+		res := h.desk.DecideBulk(t.Context(), "bulk", ids, req)
+		if len(res) != len(ids) {
+			t.Fatalf("%d results for %d cases", len(res), len(ids))
+		}
+		for i, r := range res {
+			if r.CaseID != ids[i] {
+				t.Errorf("result %d is for %s, want %s", i, r.CaseID, ids[i])
+			}
+		}
+		wantCode(t, res[0].Err, moderation.ECONFLICT)
+		wantCode(t, res[4].Err, moderation.ENOTFOUND)
+		for _, r := range res[1:4] {
+			if r.Err != nil || r.Outcome == nil || r.Outcome.Decision == nil || !r.Outcome.Decision.ContentRemoved || r.Outcome.Case.Status != moderation.CaseClosed {
+				t.Errorf("case %s: %+v, %v", r.CaseID, r.Outcome, r.Err)
+			}
+		}
+		// Retried: replayed, not decided again.
+		again := h.desk.DecideBulk(t.Context(), "bulk", ids[1:4], req)
+		for _, r := range again {
+			if r.Err != nil || !r.Outcome.Replayed {
+				t.Errorf("retried bulk on %s: %+v, %v", r.CaseID, r.Outcome, r.Err)
+			}
+		}
+		if c := h.caseOf(ids[0]); c.Status != moderation.CaseClaimed || c.Lease.Moderator != "other" {
+			t.Errorf("the case held by another: %s %+v", c.Status, c.Lease)
+		}
+	})
+}
+
+func TestSuspendAndLift(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		_, err := h.desk.Lift(ctx, "m1", "u1", "no reason")
+		wantCode(t, err, moderation.ENOTFOUND)
+		_, err = h.desk.Suspend(ctx, "m1", "u1", "spam", -1, nil)
+		wantCode(t, err, moderation.EINVALID)
+		dec, err := h.desk.Suspend(ctx, "m1", "u1", "ban evasion", 7, []moderation.Category{moderation.ServiceAbuse})
+		if err != nil {
+			t.Fatal(err)
+		}
+		until := epoch.Add(7 * 24 * time.Hour)
+		if dec.Action != moderation.ActionSuspend || dec.SuspensionID == "" || dec.SuspendedUntil == nil || !dec.SuspendedUntil.Equal(until) || dec.Target.ID != "u1" {
+			t.Fatalf("Suspend = %+v", dec)
+		}
+		s, err := h.desk.Suspended(ctx, "u1")
+		if err != nil || s == nil || s.ID != dec.SuspensionID || s.Reason != "ban evasion" || !s.Until.Equal(until) {
+			t.Fatalf("Suspended = %+v, %v", s, err)
+		}
+		if other, _ := h.desk.Suspended(ctx, "u2"); other != nil {
+			t.Errorf("u2 suspended: %+v", other)
+		}
+		evs := h.events()
+		hasEvent(t, evs, moderation.EventUserSuspended)
+		hasEvent(t, evs, moderation.EventDecisionMade)
+
+		h.clock.Advance(24 * time.Hour)
+		lifted, err := h.desk.Lift(ctx, "m2", "u1", "mistaken identity")
+		if err != nil || lifted.ID != dec.SuspensionID {
+			t.Fatalf("Lift = %+v, %v", lifted, err)
+		}
+		if s, _ := h.desk.Suspended(ctx, "u1"); s != nil {
+			t.Errorf("still suspended after Lift: %+v", s)
+		}
+		ev := hasEvent(t, h.events(), moderation.EventUserReinstated)
+		if !strings.Contains(string(ev.Data), dec.SuspensionID) {
+			t.Errorf("user.reinstated data = %s", ev.Data)
+		}
+		_, err = h.desk.Lift(ctx, "m2", "u1", "again")
+		wantCode(t, err, moderation.ENOTFOUND)
+		st, _ := h.desk.UserStatus(ctx, "u1")
+		if st.Suspension != nil || fmt.Sprint(st.Decisions) != fmt.Sprint([]string{dec.ID}) {
+			t.Errorf("UserStatus = %+v", st)
+		}
+		// An indefinite suspension.
+		if dec, err := h.desk.Suspend(ctx, "m1", "u1", "again", 0, nil); err != nil || dec.SuspendedUntil != nil {
+			t.Fatalf("Suspend(0) = %+v, %v", dec, err)
+		}
+		h.clock.Advance(5 * 365 * 24 * time.Hour)
+		if s, _ := h.desk.Suspended(ctx, "u1"); s == nil {
+			t.Error("an indefinite suspension ended")
+		}
+	})
+}
+
+func TestEscalateIdempotencyKey(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		r := h.report("r1", "n1", "u1", moderation.Spam)
+		h.clock.Advance(time.Second)
+		other := h.report("r1", "n2", "u1", moderation.Spam)
+		h.claimCase("m1", r.CaseID)
+		esc := review.DecisionRequest{Action: moderation.ActionEscalate, Reason: "unsure", IdempotencyKey: "k1"}
+		first := h.decide("m1", r.CaseID, esc)
+		// The response was lost; the client retries.
+		again, err := h.desk.Decide(ctx, "m1", r.CaseID, esc)
+		if err != nil || !again.Replayed || again.Decision != nil || again.Case.Lane != first.Case.Lane || again.Case.Lane != moderation.LaneNormal {
+			t.Fatalf("retried escalation = %+v, %v", again, err)
+		}
+		// The key is spent on that case.
+		if _, err := h.desk.ClaimCase(ctx, "m1", other.CaseID); err != nil {
+			t.Fatal(err)
+		}
+		_, err = h.desk.Decide(ctx, "m1", other.CaseID, esc)
+		wantCode(t, err, moderation.ECONFLICT)
+	})
+}
+
+func TestUserTargetIsTheUser(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		r, _ := h.submit(moderation.Report{ReporterID: "r1", Target: moderation.Target{Type: moderation.TargetUser, ID: "u9", UserID: "u7"}, Category: moderation.Spam})
+		if c := h.caseOf(r.CaseID); c.Target.UserID != "u9" {
+			t.Fatalf("a report about user u9 names user %q", c.Target.UserID)
+		}
+		h.claimDecide("m1", r.CaseID, review.DecisionRequest{Action: moderation.ActionSuspend, Categories: []moderation.Category{moderation.Spam}, SuspendDays: 1})
+		if s, _ := h.desk.Suspended(t.Context(), "u7"); s != nil {
+			t.Error("a report about u9 suspended u7")
+		}
+	})
+}
+
+func TestSuspendNeedsAReason(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		_, err := h.desk.Suspend(t.Context(), "m1", "u1", " ", 1, nil)
+		wantCode(t, err, moderation.EINVALID)
+		_, err = h.desk.Suspend(t.Context(), "m1", "", "spam", 1, nil)
+		wantCode(t, err, moderation.EINVALID)
+	})
+}
+
+func TestDecideBulkTakesLapsedLeases(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		r := h.report("r1", "n1", "u1", moderation.Spam)
+		h.claimCase("m1", r.CaseID)
+		h.clock.Advance(review.DefaultLease + time.Second)
+		// m1's lease has run out, though nothing has requeued the case yet.
+		_, err := h.desk.Decide(ctx, "m2", r.CaseID, review.DecisionRequest{Action: moderation.ActionKeep, Reason: "r"})
+		wantCode(t, err, moderation.ECONFLICT)
+		if !strings.Contains(moderation.ErrorMessage(err), "claim it first") {
+			t.Errorf("message = %q", moderation.ErrorMessage(err))
+		}
+		req := remove(moderation.Spam)
+		req.Reason = "spam wave"
+		res := h.desk.DecideBulk(ctx, "m2", []string{r.CaseID}, req)
+		if res[0].Err != nil {
+			t.Errorf("bulk on a case with a lapsed lease: %v", res[0].Err)
+		}
+	})
+}
+
+// TestSuspensionNeverShortened: a later suspension may extend the one in
+// force, never cut it short.
+func TestSuspensionNeverShortened(t *testing.T) {
+	cfg := review.Config{StrikeThreshold: 1}
+	eachStoreConfig(t, cfg, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		r := h.report("r1", "n1", "u1", moderation.Spam)
+		h.claimDecide("m1", r.CaseID, remove(moderation.Spam))
+		proposal := h.claim("m2")
+		if proposal.Kind != moderation.KindSuspension {
+			t.Fatalf("claimed %s, want the proposal", proposal.Kind)
+		}
+		// Meanwhile another moderator bans the account outright.
+		ban, err := h.desk.Suspend(ctx, "m3", "u1", "csam", 0, []moderation.Category{moderation.ChildSafety})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = h.desk.Decide(ctx, "m2", proposal.ID, review.DecisionRequest{Action: moderation.ActionSuspend, Categories: []moderation.Category{moderation.Spam}, SuspendDays: 7, Reason: "three strikes"})
+		wantCode(t, err, moderation.ECONFLICT)
+		h.decide("m2", proposal.ID, review.DecisionRequest{Action: moderation.ActionDismiss, Reason: "already banned"})
+		h.clock.Advance(8 * 24 * time.Hour)
+		if s, _ := h.desk.Suspended(ctx, "u1"); s == nil || s.ID != ban.SuspensionID {
+			t.Fatalf("Suspended = %+v, want the ban", s)
+		}
+		// Extending is fine.
+		if _, err := h.desk.Suspend(ctx, "m3", "u2", "spam", 3, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.desk.Suspend(ctx, "m3", "u2", "more spam", 30, nil); err != nil {
+			t.Fatalf("extending a suspension: %v", err)
+		}
+		_, err = h.desk.Suspend(ctx, "m3", "u2", "less", 1, nil)
+		wantCode(t, err, moderation.ECONFLICT)
+	})
+}

@@ -1,0 +1,103 @@
+package review_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aup-dev/aup/internal/moderation"
+	"github.com/aup-dev/aup/internal/review"
+)
+
+func TestStatementOfRemovalAfterReport(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		r := h.report("r1", "n1", "u1", moderation.Harassment)
+		o := h.claimDecide("m1", r.CaseID, review.DecisionRequest{
+			Action:     moderation.ActionRemove,
+			Categories: []moderation.Category{moderation.Harassment, moderation.Privacy, moderation.Spam},
+			Reason:     "doxxing",
+		})
+		s, err := h.desk.Statement(t.Context(), o.Decision.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := review.Statement{
+			DecisionVisibility:             []string{"DECISION_VISIBILITY_CONTENT_REMOVED"},
+			DecisionGround:                 "DECISION_GROUND_INCOMPATIBLE_CONTENT",
+			IncompatibleContentGround:      "Acceptable use policy",
+			IncompatibleContentExplanation: "Breaks the acceptable use policy: harassment, privacy, spam",
+			IncompatibleContentIllegal:     "No",
+			Category:                       "STATEMENT_CATEGORY_CYBER_VIOLENCE",
+			CategoryAddition:               []string{"STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS", "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE"},
+			ContentType:                    []string{"CONTENT_TYPE_TEXT"},
+			SourceType:                     "SOURCE_ARTICLE_16",
+			AutomatedDetection:             "No",
+			AutomatedDecision:              "AUTOMATED_DECISION_NOT_AUTOMATED",
+			DecisionFacts:                  "The note n1 was removed. A user's notice led to the review. Moderator's reason: doxxing",
+			ApplicationDate:                "2025-03-03",
+			PUID:                           o.Decision.ID,
+		}
+		if fmt.Sprintf("%+v", s) != fmt.Sprintf("%+v", want) {
+			t.Errorf("statement =\n%+v\nwant\n%+v", s, want)
+		}
+		_, err = h.desk.Statement(t.Context(), "dec_missing")
+		wantCode(t, err, moderation.ENOTFOUND)
+	})
+}
+
+func TestStatementOfSuspension(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		dec, err := h.desk.Suspend(t.Context(), "m1", "u1", "ban evasion", 10, []moderation.Category{moderation.ServiceAbuse})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := h.desk.Statement(t.Context(), dec.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.DecisionAccount != "DECISION_ACCOUNT_SUSPENDED" || s.EndDateAccountRestriction != "2025-03-13" || s.DecisionVisibility != nil || s.SourceType != "SOURCE_VOLUNTARY" {
+			t.Errorf("statement = %+v", s)
+		}
+		if !strings.Contains(s.DecisionFacts, "suspended until 2025-03-13") {
+			t.Errorf("facts = %q", s.DecisionFacts)
+		}
+		dec, err = h.desk.Suspend(t.Context(), "m1", "u2", "csam", 0, []moderation.Category{moderation.ChildSafety})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s = review.NewStatement(dec)
+		if s.EndDateAccountRestriction != "" || !strings.Contains(s.DecisionFacts, "indefinitely") || s.IncompatibleContentIllegal != "Yes" || s.Category != "STATEMENT_CATEGORY_PROTECTION_OF_MINORS" {
+			t.Errorf("indefinite statement = %+v", s)
+		}
+	})
+}
+
+func TestStatementOfScreeningCase(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		id, err := h.desk.OpenScreeningCase(t.Context(), moderation.Content{Text: "buy now", UserID: "u1", ContentID: "n1"}, verdict(moderation.Fraud, 0.8))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.clock.Advance(36 * time.Hour)
+		o := h.claimDecide("m1", id, remove(moderation.Fraud))
+		if !o.Decision.AutomatedDetection || o.Decision.Notice {
+			t.Fatalf("decision = %+v", o.Decision)
+		}
+		s := review.NewStatement(*o.Decision)
+		if s.AutomatedDetection != "Yes" || s.SourceType != "SOURCE_VOLUNTARY" || s.Category != "STATEMENT_CATEGORY_SCAMS_AND_FRAUD" || s.ApplicationDate != "2025-03-04" {
+			t.Errorf("statement = %+v", s)
+		}
+		if !strings.Contains(s.DecisionFacts, "Automated screening flagged") {
+			t.Errorf("facts = %q", s.DecisionFacts)
+		}
+	})
+}
+
+func TestDSACategoryCoversEveryCategory(t *testing.T) {
+	for _, c := range moderation.Categories {
+		if !strings.HasPrefix(review.DSACategory(c), "STATEMENT_CATEGORY_") {
+			t.Errorf("DSACategory(%s) = %q", c, review.DSACategory(c))
+		}
+	}
+}
