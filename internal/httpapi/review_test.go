@@ -453,7 +453,7 @@ func TestDecide(t *testing.T) {
 		{"reason over the limit", `{"action":"keep","reason":"` + strings.Repeat("x", 2001) + `"}`, nil, "reason is 2001 characters; the limit is 2000"},
 		{"unknown action", `{"action":"ban","reason":"x"}`, nil, "action must be keep, remove, suspend, dismiss, escalate"},
 		{"missing action", `{"reason":"x"}`, nil, "action must be"},
-		{"action not allowed for the case", `{"action":"reverse","reason":"x"}`, nil, "action must be one of keep, remove, suspend, dismiss, escalate for a report case"},
+		{"action not allowed for the case", `{"action":"reverse","reason":"x"}`, nil, "action must be one of keep, remove, suspend, dismiss, escalate for report cases"},
 		{"suspend without suspend_days", `{"action":"suspend","categories":["harassment"],"reason":"x"}`, nil, "suspend_days is required"},
 		{"suspend_days with keep", `{"action":"keep","reason":"x","suspend_days":3}`, nil, "suspend_days only goes with action suspend"},
 		{"suspend_days negative", `{"action":"suspend","categories":["harassment"],"reason":"x","suspend_days":-1}`, nil, "suspend_days must be 1 to 3650"},

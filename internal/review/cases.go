@@ -42,14 +42,24 @@ func saveCase(t *txn, c *moderation.Case) {
 	t.put(keyCase+c.ID, c, 0)
 }
 
-// openCaseFor returns the open or claimed case about target, if any.
-func openCaseFor(t *txn, target moderation.Target) (*moderation.Case, error) {
+// latestCaseFor returns the latest case about target, open or closed, if
+// any.
+func latestCaseFor(t *txn, target moderation.Target) (*moderation.Case, error) {
 	var id string
 	if ok, err := t.get(targetKey(target), &id); err != nil || !ok {
 		return nil, err
 	}
 	c := new(moderation.Case)
-	if ok, err := t.get(keyCase+id, c); err != nil || !ok || c.Status == moderation.CaseClosed {
+	if ok, err := t.get(keyCase+id, c); err != nil || !ok {
+		return nil, err
+	}
+	return c, nil
+}
+
+// openCaseFor returns the open or claimed case about target, if any.
+func openCaseFor(t *txn, target moderation.Target) (*moderation.Case, error) {
+	c, err := latestCaseFor(t, target)
+	if err != nil || c == nil || c.Status == moderation.CaseClosed {
 		return nil, err
 	}
 	return c, nil
@@ -83,11 +93,18 @@ func (d *Desk) OpenScreeningCase(ctx context.Context, content moderation.Content
 	target := moderation.Target{Type: moderation.TargetNote, ID: content.ContentID, UserID: content.UserID}
 	var id string
 	err := d.update(ctx, func(t *txn) error {
-		c, err := openCaseFor(t, target)
+		c, err := latestCaseFor(t, target)
 		if err != nil {
 			return err
 		}
-		created := c == nil
+		// The same text again (the product re-checks a note) changes
+		// nothing: not an open case, and not a decided one, which a
+		// moderator has already judged. Changed text is news.
+		if c != nil && c.Text == content.Text && (c.Status == moderation.CaseClosed || c.Verdict != nil && c.Verdict.PolicyVersion == v.PolicyVersion) {
+			id = c.ID
+			return nil
+		}
+		created := c == nil || c.Status == moderation.CaseClosed
 		if created {
 			c = newCase(t, moderation.KindScreening, target)
 		}

@@ -50,7 +50,7 @@ func (req DecisionRequest) validate(c *moderation.Case) error {
 		for i, a := range acts {
 			names[i] = string(a)
 		}
-		return moderation.Errorf(moderation.EINVALID, "action must be one of %s for a %s case about a %s", strings.Join(names, ", "), c.Kind, c.Target.Type)
+		return moderation.Errorf(moderation.EINVALID, "action must be one of %s for %s cases about a %s", strings.Join(names, ", "), c.Kind, c.Target.Type)
 	}
 	if req.Action == moderation.ActionRemove || req.Action == moderation.ActionSuspend {
 		if len(req.Categories) == 0 {
@@ -276,12 +276,6 @@ func (d *Desk) apply(t *txn, c *moderation.Case, moderator string, req DecisionR
 // applyContent enforces a decision on a case about content or an account,
 // and resolves its reports.
 func (d *Desk) applyContent(t *txn, c *moderation.Case, u *user, dec *moderation.Decision, days int) error {
-	var id string
-	if ok, err := t.get(targetKey(c.Target), &id); err != nil {
-		return err
-	} else if ok && id == c.ID {
-		t.tx.Delete(targetKey(c.Target))
-	}
 	content := c.Target.Type != moderation.TargetUser
 	if content && (dec.Action == moderation.ActionRemove || dec.Action == moderation.ActionSuspend) {
 		dec.ContentRemoved = true

@@ -190,10 +190,13 @@ func (d *Desk) Report(ctx context.Context, id string) (moderation.Report, error)
 func resolve(r *moderation.Report, dec moderation.Decision) {
 	r.Status = moderation.ReportResolved
 	r.Outcome = moderation.ReportRejected
-	if dec.ContentRemoved || dec.SuspensionID != "" {
+	r.Reason = dec.Reason
+	switch {
+	case dec.ReversedBy != "":
+		r.Reason = "the decision was reversed on appeal (" + dec.ReversedBy + ")"
+	case dec.ContentRemoved || dec.SuspensionID != "":
 		r.Outcome = moderation.ReportUpheld
 	}
-	r.Reason = dec.Reason
 	r.DecisionID = dec.ID
 	at := dec.DecidedAt
 	r.ResolvedAt = &at
