@@ -132,6 +132,14 @@ func TestAppealReverse(t *testing.T) {
 		if len(st.Strikes) != 0 {
 			t.Errorf("strikes after the removal was reversed: %+v", st.Strikes)
 		}
+		// The report that led to the removal was not founded after all.
+		rep, err := h.desk.Report(ctx, h.caseOf(dec.CaseID).ReportIDs[0])
+		if err != nil || rep.Outcome != moderation.ReportRejected || !strings.Contains(rep.Reason, "reversed on appeal") {
+			t.Errorf("report after reversal: %+v, %v", rep, err)
+		}
+		if rec := h.caseOf(dec.CaseID).Reports[0].Reporter; rec.Upheld != 0 || rec.Rejected != 1 {
+			t.Errorf("reporter after reversal: %+v, want 0 upheld, 1 rejected", rec)
+		}
 		stmt, err := h.desk.Statement(ctx, dec.ID)
 		if err != nil || !stmt.Reversed {
 			t.Errorf("statement of the reversed decision: %+v, %v", stmt, err)

@@ -78,6 +78,45 @@ func TestOpenScreeningCase(t *testing.T) {
 	})
 }
 
+func TestRescreeningUnchangedText(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		content := moderation.Content{Text: "same text", UserID: "u1", ContentID: "n1"}
+		open := func() string {
+			t.Helper()
+			id, err := h.desk.OpenScreeningCase(ctx, content, verdict(moderation.Harassment, 0.6))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		id := open()
+		// The product checks the unchanged note again and again.
+		for range 3 {
+			h.clock.Advance(time.Minute)
+			if again := open(); again != id {
+				t.Fatalf("re-check opened %s, want %s", again, id)
+			}
+		}
+		if n := len(h.caseOf(id).History); n != 1 {
+			t.Errorf("history has %d events after re-checks of unchanged text, want 1", n)
+		}
+		// A moderator keeps it: checking it again does not bring it back.
+		h.claimDecide("m1", id, review.DecisionRequest{Action: moderation.ActionKeep, Reason: "fine"})
+		if again := open(); again != id {
+			t.Errorf("re-check of kept text returned %s, want the decided case %s", again, id)
+		}
+		if cases, _ := h.desk.List(ctx, review.Filter{}); len(cases) != 0 {
+			t.Errorf("kept text is back in the queue: %d open cases", len(cases))
+		}
+		// Edited text is screened anew and gets a new case.
+		content.Text = "edited text"
+		if again := open(); again == id {
+			t.Error("edited text did not open a new case")
+		}
+	})
+}
+
 func TestClaimOrder(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
 		spamOld := h.report("r1", "spam-old", "u1", moderation.Spam)

@@ -22,6 +22,7 @@ type Statement struct {
 	Category                       string   `json:"category"`
 	CategoryAddition               []string `json:"category_addition,omitempty"`
 	ContentType                    []string `json:"content_type"`
+	ContentTypeOther               string   `json:"content_type_other,omitempty"`
 	SourceType                     string   `json:"source_type"`
 	AutomatedDetection             string   `json:"automated_detection"`
 	AutomatedDecision              string   `json:"automated_decision"`
@@ -81,6 +82,7 @@ func NewStatement(dec moderation.Decision) Statement {
 		IncompatibleContentGround:  "Acceptable use policy",
 		IncompatibleContentIllegal: "No",
 		ContentType:                []string{contentType(dec.Target.Type)},
+		ContentTypeOther:           contentTypeOther[dec.Target.Type],
 		SourceType:                 "SOURCE_VOLUNTARY",
 		AutomatedDetection:         "No",
 		AutomatedDecision:          "AUTOMATED_DECISION_NOT_AUTOMATED",
@@ -142,6 +144,13 @@ func NewStatement(dec moderation.Decision) Statement {
 	facts = append(facts, "Moderator's reason: "+dec.Reason)
 	s.DecisionFacts = strings.Join(facts, " ")
 	return s
+}
+
+// contentTypeOther describes the targets that have no content type of
+// their own in the schema (CONTENT_TYPE_OTHER).
+var contentTypeOther = map[moderation.TargetType]string{
+	moderation.TargetUpload: "file uploaded to a note",
+	moderation.TargetUser:   "user account",
 }
 
 func contentType(t moderation.TargetType) string {
