@@ -56,7 +56,8 @@ func TestStatementOfSuspension(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.DecisionAccount != "DECISION_ACCOUNT_SUSPENDED" || s.EndDateAccountRestriction != "2025-03-13" || s.DecisionVisibility != nil || s.SourceType != "SOURCE_VOLUNTARY" {
+		if s.DecisionAccount != "DECISION_ACCOUNT_SUSPENDED" || s.EndDateAccountRestriction != "2025-03-13" || s.DecisionVisibility != nil || s.SourceType != "SOURCE_VOLUNTARY" ||
+			fmt.Sprint(s.ContentType) != "[CONTENT_TYPE_OTHER]" || s.ContentTypeOther != "user account" {
 			t.Errorf("statement = %+v", s)
 		}
 		if !strings.Contains(s.DecisionFacts, "suspended until 2025-03-13") {
