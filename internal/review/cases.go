@@ -238,6 +238,9 @@ type Filter struct {
 // MaxList is the most cases one List call returns.
 const MaxList = 100
 
+// maxListScan bounds the cases one filtered List call reads.
+const maxListScan = 50 * MaxList
+
 // List returns cases matching f: open ones in queue order (lane, then
 // priority, then age), claimed ones by lease end, closed ones newest first.
 func (d *Desk) List(ctx context.Context, f Filter) ([]moderation.Case, error) {
@@ -263,16 +266,32 @@ func (d *Desk) List(ctx context.Context, f Filter) ([]moderation.Case, error) {
 	default:
 		return nil, moderation.Errorf(moderation.EINVALID, "status must be open, claimed or closed")
 	}
-	// Filters other than the index are applied to the loaded cases, in
-	// pages, so a page is full unless the index ran out.
+	// Without a filter beyond the index, the offset skips whole indexes by
+	// their counts and starts inside the next. Other filters are applied
+	// to loaded cases, page by page, reading at most maxListScan cases, so
+	// a page is full unless an index ran out or the scan bound was hit.
 	var out []moderation.Case
-	skip := f.Offset
+	skip, scanned := f.Offset, 0
+	direct := f.Kind == "" && (f.Lane == "" || f.Status == moderation.CaseOpen)
 	for _, idx := range indexes {
-		for start := 0; len(out) < f.Limit; start += MaxList {
+		start := 0
+		if direct {
+			n, err := d.cfg.Store.Count(ctx, idx)
+			if err != nil {
+				return nil, fmt.Errorf("list %s: %w", idx, err)
+			}
+			if skip >= n {
+				skip -= n
+				continue
+			}
+			start, skip = skip, 0
+		}
+		for ; len(out) < f.Limit && scanned < maxListScan; start += MaxList {
 			members, err := d.cfg.Store.Range(ctx, idx, RangeQuery{Min: math.Inf(-1), Max: math.Inf(1), Desc: desc, Offset: start, Limit: MaxList})
 			if err != nil {
 				return nil, fmt.Errorf("list %s: %w", idx, err)
 			}
+			scanned += len(members)
 			ids := make([]string, len(members))
 			for i, m := range members {
 				ids[i] = m.Member

@@ -531,6 +531,27 @@ func TestListPages(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("paged List: %d cases, want %d in creation order", len(got), len(want))
 		}
+
+		// Unfiltered pages cross lanes by offset: a high-lane case comes
+		// first, then the low lane, with nothing lost or repeated.
+		hate := h.report("r9", "h1", "u2", moderation.Hate)
+		want = append([]string{hate.CaseID}, want...)
+		got = got[:0]
+		for off := 0; ; off += 7 {
+			page, err := h.desk.List(ctx, review.Filter{Offset: off, Limit: 7})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range page {
+				got = append(got, c.ID)
+			}
+			if len(page) < 7 {
+				break
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("unfiltered pages: %d cases, want %d in lane then creation order", len(got), len(want))
+		}
 	})
 }
 
