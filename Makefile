@@ -41,5 +41,10 @@ bench:
 bench-http:
 	./scripts/bench-http.sh
 
+## bench-review: reports and claim+decide round trips per second on a private Redis (AOF everysec and always)
+.PHONY: bench-review
+bench-review:
+	./scripts/bench-review.sh
+
 clean:
 	rm -rf bin

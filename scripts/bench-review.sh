@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Measures aup's review desk on this machine against a private Redis with the
+# append-only file on, once with appendfsync everysec (the usual setting) and
+# once with appendfsync always (every write on disk before Redis answers).
+# For each it starts a fresh redis-server and aup (built with go build, API
+# keys on: a backend key and two moderator keys) and prints:
+#   - reports accepted per second (POST /v1/reports, 202), each from its own
+#     reporter about its own note, with latency percentiles;
+#   - claim+decide round trips per second (POST /v1/review/claim, then POST
+#     /v1/review/items/{id}/decision keep or remove), working the queue that
+#     the reports run filled, with percentiles of the round trip, the claim
+#     and the decision.
+# Usage: scripts/bench-review.sh [seconds per run, default 10]
+# Environment:
+#   REPORT_CONNS  concurrent report workers (default 32)
+#   DECIDE_CONNS  concurrent moderator workers, taking the two keys in turn
+#                 (default 16)
+#   FSYNC         the appendfsync settings to run (default "everysec always")
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+secs="${1:-10}"
+report_conns="${REPORT_CONNS:-32}"
+decide_conns="${DECIDE_CONNS:-16}"
+fsyncs="${FSYNC:-everysec always}"
+for v in "$secs" "$report_conns" "$decide_conns"; do
+  [[ "$v" =~ ^[1-9][0-9]*$ ]] || { echo "bench-review: seconds and connection counts must be whole numbers >= 1, not '$v'" >&2; exit 2; }
+done
+for f in $fsyncs; do
+  [[ "$f" == everysec || "$f" == always || "$f" == no ]] || { echo "bench-review: FSYNC takes everysec, always or no, not '$f'" >&2; exit 2; }
+done
+command -v redis-server >/dev/null || { echo "bench-review: redis-server is not on PATH (apt-get install redis-server)" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+pids=() # every process this script starts
+stop_all() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  pids=()
+}
+cleanup() {
+  local status=$?
+  stop_all
+  if [[ $status -ne 0 ]]; then
+    for log in "$tmp"/aup-*.log "$tmp"/redis-*/redis.log; do
+      [[ -s "$log" ]] || continue
+      echo "--- last lines of $(basename "$log") (access lines left out) ---" >&2
+      grep -v '"msg":"request"' "$log" | tail -n 15 >&2
+    done
+  fi
+  rm -rf "$tmp"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+die() { echo "bench-review: $*" >&2; exit 1; }
+
+# free_port prints a loopback port that nothing listens on now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# owns_port PID PORT: whether process PID holds the listening socket on PORT,
+# so that a busy port answered by someone else's server is not measured.
+owns_port() {
+  local inode
+  inode=$(awk -v p="$(printf ':%04X' "$2")" '$4 == "0A" && substr($2, length($2)-4) == p { print $10; exit }' /proc/net/tcp /proc/net/tcp6)
+  [[ -n "$inode" ]] && ls -l "/proc/$1/fd" 2>/dev/null | grep -qF "socket:[$inode]"
+}
+
+# wait_ready NAME PID PORT CMD...: runs CMD until it succeeds while PID lives,
+# for at most 30 s, then checks that PID is the one listening on PORT.
+wait_ready() {
+  local name=$1 pid=$2 port=$3 deadline=$((SECONDS + 30))
+  shift 3
+  until "$@" >/dev/null 2>&1; do
+    kill -0 "$pid" 2>/dev/null || die "$name exited before it was ready (is port $port busy?)"
+    ((SECONDS < deadline)) || die "$name is not ready after 30 s"
+    sleep 0.02
+  done
+  owns_port "$pid" "$port" || die "port $port answered, but not from the $name started here: the port is busy"
+}
+
+key() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+go build -o "$tmp/aup" ./cmd/aup
+go build -o "$tmp/benchreview" ./internal/tools/benchreview
+
+# Read by benchreview; kept off command lines.
+export BENCHREVIEW_KEY BENCHREVIEW_MODERATOR_KEYS
+BENCHREVIEW_KEY=$(key)
+mod1=$(key) mod2=$(key)
+BENCHREVIEW_MODERATOR_KEYS="$mod1,$mod2"
+api_keys="bench:backend:$BENCHREVIEW_KEY,mod1:moderator:$mod1,mod2:moderator:$mod2"
+
+echo "== aup review desk on $(nproc) cores, $(redis-server --version | awk '{ print $3 }' | tr -d v=)"
+echo "load: reports from $report_conns workers (distinct reporters and notes, 200-byte text that aup screens), ${secs}s;"
+echo "      claim+decide from $decide_conns workers over 2 moderator keys on the queue the reports filled, up to ${secs}s"
+
+for fsync in $fsyncs; do
+  dir="$tmp/redis-$fsync"
+  mkdir -p "$dir"
+  redis_port=$(free_port)
+  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$dir" --save "" \
+    --appendonly yes --appendfsync "$fsync" --daemonize no --logfile "$dir/redis.log" &
+  redis_pid=$!
+  pids+=("$redis_pid")
+  wait_ready redis-server "$redis_pid" "$redis_port" redis-cli -p "$redis_port" ping
+  got=$(redis-cli -p "$redis_port" config get appendfsync | tail -n 1)
+  [[ "$got" == "$fsync" ]] || die "redis-server reports appendfsync $got, want $fsync"
+
+  aup_port=$(free_port)
+  aup_url="http://127.0.0.1:$aup_port"
+  AUP_ADDR="127.0.0.1:$aup_port" AUP_API_KEYS="$api_keys" AUP_REDIS_URL="redis://127.0.0.1:$redis_port" AUP_LOG_LEVEL=warn \
+    "$tmp/aup" serve 2>"$tmp/aup-$fsync.log" &
+  aup_pid=$!
+  pids+=("$aup_pid")
+  wait_ready aup "$aup_pid" "$aup_port" curl -fs "$aup_url/readyz"
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$aup_url/v1/review/claim" -H "Authorization: Bearer $BENCHREVIEW_KEY")
+  [[ "$code" == 403 ]] || die "a backend key claimed a case with status $code, want 403: aup is not running with the bench keys"
+
+  echo "-- appendonly yes, appendfsync $fsync"
+  "$tmp/benchreview" reports -url "$aup_url" -c "$report_conns" -duration "${secs}s" -label "reports ($fsync)" ||
+    die "the reports run failed (appendfsync $fsync)"
+  "$tmp/benchreview" decide -url "$aup_url" -c "$decide_conns" -prefill 0 -duration "${secs}s" -label "claim+decide ($fsync)" ||
+    die "the claim+decide run failed (appendfsync $fsync)"
+  kill -0 "$aup_pid" 2>/dev/null || die "aup died"
+  echo "aof: $(du -h "$dir"/appendonlydir 2>/dev/null | tail -n 1 | cut -f1 || echo '?') on disk, $(redis-cli -p "$redis_port" dbsize) keys"
+  stop_all
+done
