@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/aup-dev/aup/internal/moderation"
 )
@@ -337,21 +338,38 @@ func (d *Desk) Claim(ctx context.Context, moderator string, lanes []moderation.L
 		}
 		// Cases claimed by others leave the queue while this loop runs; the
 		// ones this moderator may not take stay, and are stepped over.
+		// Claimers arriving together would all go for the same first case
+		// and all but one lose a transaction over it, so each first marks
+		// the case it tries (a counter that lapses in claimTry) and passes
+		// over cases another claimer is trying, coming back to them only
+		// after the rest of the page.
 		for offset := 0; ; {
 			members, err := d.cfg.Store.Range(ctx, idxQueue(l), RangeQuery{Min: math.Inf(-1), Max: math.Inf(1), Offset: offset, Limit: claimPage})
 			if err != nil {
 				return c, false, fmt.Errorf("claim: %w", err)
 			}
-			for _, m := range members {
-				got, taken, err := d.claimOne(ctx, m.Member, moderator)
-				if err != nil {
-					return c, false, err
-				}
-				if taken {
-					return got, true, nil
-				}
-				if got.Status == moderation.CaseOpen {
+			var contended []string
+			try := func(id string) (bool, error) {
+				got, taken, err := d.claimOne(ctx, id, moderator)
+				if err == nil && taken {
+					c = got
+				} else if err == nil && got.Status == moderation.CaseOpen {
 					offset++
+				}
+				return taken, err
+			}
+			for _, m := range members {
+				if n, _, err := d.cfg.Store.Incr(ctx, ctrClaiming+m.Member, claimTry); err == nil && n > 1 {
+					contended = append(contended, m.Member)
+					continue
+				}
+				if taken, err := try(m.Member); err != nil || taken {
+					return c, taken, err
+				}
+			}
+			for _, id := range contended {
+				if taken, err := try(id); err != nil || taken {
+					return c, taken, err
 				}
 			}
 			if len(members) < claimPage {
@@ -362,7 +380,10 @@ func (d *Desk) Claim(ctx context.Context, moderator string, lanes []moderation.L
 	return c, false, nil
 }
 
-const claimPage = 20
+const (
+	claimPage = 20
+	claimTry  = 2 * time.Second
+)
 
 // claimOne leases case id to moderator if it is still open and theirs to take.
 func (d *Desk) claimOne(ctx context.Context, id, moderator string) (moderation.Case, bool, error) {

@@ -131,6 +131,7 @@ const (
 	keyReportBy = "reportby:" // hash of reporter and target → report id
 	keyIdem     = "idem:"     // actor and idempotency key → decision id
 	ctrReports  = "reports:"  // reporter → reports in the current window
+	ctrClaiming = "claiming:" // case id → claimers trying it right now
 )
 
 func idxQueue(l moderation.Lane) string { return "queue:" + string(l) }
