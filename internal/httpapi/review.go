@@ -492,6 +492,10 @@ func (s *Server) suspend(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
 	var body suspensionRequest
 	if err := decodeBody(c, maxBodyBytes, &body, false); err != nil {
 		return err
@@ -513,9 +517,12 @@ func (s *Server) suspend(c echo.Context) error {
 		}
 		cats = append(cats, moderation.Category(cat))
 	}
-	dec, err := s.desk.Suspend(c.Request().Context(), actor(c), id, body.Reason, *body.Days, cats)
+	dec, replayed, err := s.desk.Suspend(c.Request().Context(), actor(c), id, review.SuspendRequest{Reason: body.Reason, Days: *body.Days, Categories: cats, IdempotencyKey: key})
 	if err != nil {
 		return err
+	}
+	if replayed {
+		return c.JSON(http.StatusOK, dec)
 	}
 	return c.JSON(http.StatusCreated, dec)
 }

@@ -75,8 +75,8 @@ func (d *Desk) applyAppeal(t *txn, c *moderation.Case, u *user, dec *moderation.
 			t.audit(moderation.AuditEntry{Actor: dec.Moderator, Action: "content.restored", TargetType: orig.Target.Type, TargetID: orig.Target.ID, CaseID: c.ID, DecisionID: dec.ID, Reason: dec.Reason})
 			u.Strikes = slices.DeleteFunc(u.Strikes, func(s moderation.Strike) bool { return s.DecisionID == orig.ID })
 		}
-		if orig.SuspensionID != "" && u.Suspension != nil && u.Suspension.ID == orig.SuspensionID {
-			liftSuspension(t, u, orig.Target.UserID, dec.Moderator, dec.Reason, dec.ID)
+		if orig.SuspensionID != "" {
+			reverseSuspension(t, u, orig.Target.UserID, orig.SuspensionID, dec)
 		}
 		if err := unuphold(t, orig.CaseID); err != nil {
 			return err

@@ -26,7 +26,7 @@ func TestAuditRecordsEveryChange(t *testing.T) {
 		if _, err := h.desk.OpenScreeningCase(ctx, moderation.Content{Text: secret, UserID: "u2", ContentID: "n2"}, verdict(moderation.Spam, 0.5)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.desk.Suspend(ctx, "m2", "u3", "spam", 1, nil); err != nil {
+		if _, _, err := h.desk.Suspend(ctx, "m2", "u3", review.SuspendRequest{Reason: "spam", Days: 1}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := h.desk.Lift(ctx, "m2", "u3", "sorry"); err != nil {

@@ -233,7 +233,7 @@ func (d *Desk) apply(t *txn, c *moderation.Case, moderator string, req DecisionR
 		CaseID:             c.ID,
 		CaseKind:           c.Kind,
 		Action:             req.Action,
-		Categories:         nonNil(req.Categories),
+		Categories:         dedupe(req.Categories),
 		Reason:             req.Reason,
 		Moderator:          moderator,
 		Target:             c.Target,

@@ -354,9 +354,9 @@ func TestSuspendAndLift(t *testing.T) {
 		ctx := t.Context()
 		_, err := h.desk.Lift(ctx, "m1", "u1", "no reason")
 		wantCode(t, err, moderation.ENOTFOUND)
-		_, err = h.desk.Suspend(ctx, "m1", "u1", "spam", -1, nil)
+		_, _, err = h.desk.Suspend(ctx, "m1", "u1", review.SuspendRequest{Reason: "spam", Days: -1})
 		wantCode(t, err, moderation.EINVALID)
-		dec, err := h.desk.Suspend(ctx, "m1", "u1", "ban evasion", 7, []moderation.Category{moderation.ServiceAbuse})
+		dec, _, err := h.desk.Suspend(ctx, "m1", "u1", review.SuspendRequest{Reason: "ban evasion", Days: 7, Categories: []moderation.Category{moderation.ServiceAbuse}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -394,7 +394,7 @@ func TestSuspendAndLift(t *testing.T) {
 			t.Errorf("UserStatus = %+v", st)
 		}
 		// An indefinite suspension.
-		if dec, err := h.desk.Suspend(ctx, "m1", "u1", "again", 0, nil); err != nil || dec.SuspendedUntil != nil {
+		if dec, _, err := h.desk.Suspend(ctx, "m1", "u1", review.SuspendRequest{Reason: "again", Days: 0}); err != nil || dec.SuspendedUntil != nil {
 			t.Fatalf("Suspend(0) = %+v, %v", dec, err)
 		}
 		h.clock.Advance(5 * 365 * 24 * time.Hour)
@@ -442,9 +442,9 @@ func TestUserTargetIsTheUser(t *testing.T) {
 
 func TestSuspendNeedsAReason(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
-		_, err := h.desk.Suspend(t.Context(), "m1", "u1", " ", 1, nil)
+		_, _, err := h.desk.Suspend(t.Context(), "m1", "u1", review.SuspendRequest{Reason: " ", Days: 1})
 		wantCode(t, err, moderation.EINVALID)
-		_, err = h.desk.Suspend(t.Context(), "m1", "", "spam", 1, nil)
+		_, _, err = h.desk.Suspend(t.Context(), "m1", "", review.SuspendRequest{Reason: "spam", Days: 1})
 		wantCode(t, err, moderation.EINVALID)
 	})
 }
@@ -483,7 +483,7 @@ func TestSuspensionNeverShortened(t *testing.T) {
 			t.Fatalf("claimed %s, want the proposal", proposal.Kind)
 		}
 		// Meanwhile another moderator bans the account outright.
-		ban, err := h.desk.Suspend(ctx, "m3", "u1", "csam", 0, []moderation.Category{moderation.ChildSafety})
+		ban, _, err := h.desk.Suspend(ctx, "m3", "u1", review.SuspendRequest{Reason: "csam", Days: 0, Categories: []moderation.Category{moderation.ChildSafety}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -495,13 +495,77 @@ func TestSuspensionNeverShortened(t *testing.T) {
 			t.Fatalf("Suspended = %+v, want the ban", s)
 		}
 		// Extending is fine.
-		if _, err := h.desk.Suspend(ctx, "m3", "u2", "spam", 3, nil); err != nil {
+		if _, _, err := h.desk.Suspend(ctx, "m3", "u2", review.SuspendRequest{Reason: "spam", Days: 3}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.desk.Suspend(ctx, "m3", "u2", "more spam", 30, nil); err != nil {
+		if _, _, err := h.desk.Suspend(ctx, "m3", "u2", review.SuspendRequest{Reason: "more spam", Days: 30}); err != nil {
 			t.Fatalf("extending a suspension: %v", err)
 		}
-		_, err = h.desk.Suspend(ctx, "m3", "u2", "less", 1, nil)
+		_, _, err = h.desk.Suspend(ctx, "m3", "u2", review.SuspendRequest{Reason: "less", Days: 1})
 		wantCode(t, err, moderation.ECONFLICT)
+	})
+}
+
+func TestSuspendIdempotencyKey(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		req := review.SuspendRequest{Reason: "spam", Days: 7, IdempotencyKey: "k1"}
+		first, replayed, err := h.desk.Suspend(ctx, "m1", "u1", req)
+		if err != nil || replayed {
+			t.Fatalf("Suspend = %v, replayed %v", err, replayed)
+		}
+		h.events()
+		h.clock.Advance(time.Minute) // a retry a minute later would end later and pass as an extension
+		again, replayed, err := h.desk.Suspend(ctx, "m1", "u1", req)
+		if err != nil || !replayed || again.ID != first.ID {
+			t.Fatalf("retried Suspend = %s, replayed %v, %v; want %s replayed", again.ID, replayed, err, first.ID)
+		}
+		if evs := h.events(); len(evs) != 0 {
+			t.Errorf("a replayed suspension queued events: %v", eventTypes(evs))
+		}
+		if st, _ := h.desk.UserStatus(ctx, "u1"); len(st.Decisions) != 1 {
+			t.Errorf("decisions after a retried suspension: %v, want one", st.Decisions)
+		}
+		_, _, err = h.desk.Suspend(ctx, "m1", "u2", req)
+		wantCode(t, err, moderation.ECONFLICT)
+	})
+}
+
+func TestReversalRestoresEarlierSuspension(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		month, _, err := h.desk.Suspend(ctx, "alice", "u1", review.SuspendRequest{Reason: "harassment", Days: 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.clock.Advance(time.Hour)
+		ban, _, err := h.desk.Suspend(ctx, "carol", "u1", review.SuspendRequest{Reason: "ban evasion", Days: 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.events()
+		appeal, _, err := h.desk.Appeal(ctx, "u1", ban.ID, "I did not evade anything")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.claimDecide("bob", appeal.ID, review.DecisionRequest{Action: moderation.ActionReverse, Reason: "no evidence of evasion"})
+		s, _ := h.desk.Suspended(ctx, "u1")
+		if s == nil || s.ID != month.SuspensionID {
+			t.Fatalf("after the ban was reversed: suspension %+v, want alice's 30 days (%s)", s, month.SuspensionID)
+		}
+		evs := h.events()
+		if ev := hasEvent(t, evs, moderation.EventUserSuspended); !strings.Contains(string(ev.Data), month.SuspensionID) {
+			t.Errorf("user.suspended data = %s, want the restored suspension", ev.Data)
+		}
+		for _, ev := range evs {
+			if ev.Type == moderation.EventUserReinstated {
+				t.Errorf("user.reinstated sent while the user is still suspended: %s", ev.Data)
+			}
+		}
+		// Once the month is over, the user is free.
+		h.clock.Advance(31 * 24 * time.Hour)
+		if s, _ := h.desk.Suspended(ctx, "u1"); s != nil {
+			t.Errorf("still suspended after the month: %+v", s)
+		}
 	})
 }

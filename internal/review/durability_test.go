@@ -31,7 +31,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	if held.ID != appeal.ID {
 		t.Fatalf("claimed %s, want the appeal %s", held.ID, appeal.ID)
 	}
-	susp, err := before.desk.Suspend(ctx, "m2", "u2", "spam", 3, nil)
+	susp, _, err := before.desk.Suspend(ctx, "m2", "u2", review.SuspendRequest{Reason: "spam", Days: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ func TestOutbox(t *testing.T) {
 		if n, err := ob.Pending(ctx); err != nil || n != 0 {
 			t.Fatalf("Pending on an empty desk = %d, %v", n, err)
 		}
-		if _, err := h.desk.Suspend(ctx, "m1", "u1", "spam", 1, nil); err != nil {
+		if _, _, err := h.desk.Suspend(ctx, "m1", "u1", review.SuspendRequest{Reason: "spam", Days: 1}); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := ob.Pending(ctx); err != nil || n != 2 {
@@ -84,7 +84,7 @@ func TestOutboxDueLimit(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		for i := range 3 {
-			if _, err := h.desk.Suspend(ctx, "m1", string(rune('a'+i)), "spam", 1, nil); err != nil {
+			if _, _, err := h.desk.Suspend(ctx, "m1", string(rune('a'+i)), review.SuspendRequest{Reason: "spam", Days: 1}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -133,7 +133,7 @@ func TestEventsOff(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx := t.Context()
-			if _, err := d.Suspend(ctx, "m1", "u1", "spam", 1, nil); err != nil {
+			if _, _, err := d.Suspend(ctx, "m1", "u1", review.SuspendRequest{Reason: "spam", Days: 1}); err != nil {
 				t.Fatal(err)
 			}
 			if n, err := d.Outbox().Pending(ctx); err != nil || n != 0 || calls != 0 {
@@ -152,7 +152,7 @@ func TestOutboxDispatchersShare(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		for i := range 10 {
-			if _, err := h.desk.Suspend(ctx, "m1", fmt.Sprintf("u%d", i), "spam", 1, nil); err != nil {
+			if _, _, err := h.desk.Suspend(ctx, "m1", fmt.Sprintf("u%d", i), review.SuspendRequest{Reason: "spam", Days: 1}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -15,7 +15,7 @@ func TestStatementOfRemovalAfterReport(t *testing.T) {
 		r := h.report("r1", "n1", "u1", moderation.Harassment)
 		o := h.claimDecide("m1", r.CaseID, review.DecisionRequest{
 			Action:     moderation.ActionRemove,
-			Categories: []moderation.Category{moderation.Harassment, moderation.Privacy, moderation.Spam},
+			Categories: []moderation.Category{moderation.Privacy, moderation.Harassment, moderation.Spam, moderation.Privacy},
 			Reason:     "doxxing",
 		})
 		s, err := h.desk.Statement(t.Context(), o.Decision.ID)
@@ -26,10 +26,10 @@ func TestStatementOfRemovalAfterReport(t *testing.T) {
 			DecisionVisibility:             []string{"DECISION_VISIBILITY_CONTENT_REMOVED"},
 			DecisionGround:                 "DECISION_GROUND_INCOMPATIBLE_CONTENT",
 			IncompatibleContentGround:      "Acceptable use policy",
-			IncompatibleContentExplanation: "Breaks the acceptable use policy: harassment, privacy, spam",
+			IncompatibleContentExplanation: "Breaks the acceptable use policy: harassment, spam, privacy", // once each, in the policy's order
 			IncompatibleContentIllegal:     "No",
 			Category:                       "STATEMENT_CATEGORY_CYBER_VIOLENCE",
-			CategoryAddition:               []string{"STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS", "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE"},
+			CategoryAddition:               []string{"STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE", "STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS"},
 			ContentType:                    []string{"CONTENT_TYPE_TEXT"},
 			SourceType:                     "SOURCE_ARTICLE_16",
 			AutomatedDetection:             "No",
@@ -48,7 +48,7 @@ func TestStatementOfRemovalAfterReport(t *testing.T) {
 
 func TestStatementOfSuspension(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
-		dec, err := h.desk.Suspend(t.Context(), "m1", "u1", "ban evasion", 10, []moderation.Category{moderation.ServiceAbuse})
+		dec, _, err := h.desk.Suspend(t.Context(), "m1", "u1", review.SuspendRequest{Reason: "ban evasion", Days: 10, Categories: []moderation.Category{moderation.ServiceAbuse}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +63,7 @@ func TestStatementOfSuspension(t *testing.T) {
 		if !strings.Contains(s.DecisionFacts, "suspended until 2025-03-13") {
 			t.Errorf("facts = %q", s.DecisionFacts)
 		}
-		dec, err = h.desk.Suspend(t.Context(), "m1", "u2", "csam", 0, []moderation.Category{moderation.ChildSafety})
+		dec, _, err = h.desk.Suspend(t.Context(), "m1", "u2", review.SuspendRequest{Reason: "csam", Days: 0, Categories: []moderation.Category{moderation.ChildSafety}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,8 +14,12 @@ import (
 // decisions about them.
 type user struct {
 	Suspension *moderation.Suspension `json:"suspension,omitempty"`
-	Strikes    []moderation.Strike    `json:"strikes,omitempty"`
-	Decisions  []string               `json:"decisions,omitempty"`
+	// Earlier are suspensions a longer one replaced while they were in
+	// force; reversing the longer one on appeal brings back the latest of
+	// them still running.
+	Earlier   []moderation.Suspension `json:"earlier,omitempty"`
+	Strikes   []moderation.Strike     `json:"strikes,omitempty"`
+	Decisions []string                `json:"decisions,omitempty"`
 	// Proposal is the open suspension proposal case, if any.
 	Proposal string `json:"proposal,omitempty"`
 }
@@ -67,22 +71,49 @@ func (d *Desk) Suspended(ctx context.Context, id string) (*moderation.Suspension
 	return u.Suspension, nil
 }
 
-// Suspend suspends user id directly, for days days (0: indefinitely). It is a
-// decision like any other, with a statement of reasons, and can be appealed.
-func (d *Desk) Suspend(ctx context.Context, moderator, id, reason string, days int, cats []moderation.Category) (moderation.Decision, error) {
-	if id == "" || strings.TrimSpace(reason) == "" {
-		return moderation.Decision{}, moderation.Errorf(moderation.EINVALID, "a suspension needs the user id and a reason, for the record and the statement of reasons")
+// SuspendRequest is a moderator's direct suspension of a user.
+type SuspendRequest struct {
+	Reason     string
+	Days       int // 0: indefinitely
+	Categories []moderation.Category
+	// IdempotencyKey makes a retried request return the first one's
+	// decision (replayed true) instead of suspending twice.
+	IdempotencyKey string
+}
+
+// Suspend suspends user id directly. It is a decision like any other, with a
+// statement of reasons, and can be appealed.
+func (d *Desk) Suspend(ctx context.Context, moderator, id string, req SuspendRequest) (dec moderation.Decision, replayed bool, err error) {
+	if id == "" || strings.TrimSpace(req.Reason) == "" {
+		return dec, false, moderation.Errorf(moderation.EINVALID, "a suspension needs the user id and a reason, for the record and the statement of reasons")
 	}
-	if err := checkSuspendDays(days); err != nil {
-		return moderation.Decision{}, err
+	if err := checkSuspendDays(req.Days); err != nil {
+		return dec, false, err
 	}
-	var dec moderation.Decision
-	err := d.update(ctx, func(t *txn) error {
+	err = d.update(ctx, func(t *txn) error {
+		replayed = false
+		idem := ""
+		if req.IdempotencyKey != "" {
+			idem = keyIdem + moderator + "\x00" + req.IdempotencyKey
+			var done idemRecord
+			if ok, err := t.get(idem, &done); err != nil {
+				return err
+			} else if ok {
+				if _, err := t.get(keyDec+done.DecisionID, &dec); err != nil {
+					return err
+				}
+				if done.CaseID != "" || dec.Target.ID != id {
+					return moderation.Errorf(moderation.ECONFLICT, "the idempotency key was already used for another request")
+				}
+				replayed = true
+				return nil
+			}
+		}
 		dec = moderation.Decision{
 			ID:         newID("dec", t.now),
 			Action:     moderation.ActionSuspend,
-			Categories: nonNil(cats),
-			Reason:     reason,
+			Categories: dedupe(req.Categories),
+			Reason:     req.Reason,
 			Moderator:  moderator,
 			Target:     moderation.Target{Type: moderation.TargetUser, ID: id, UserID: id},
 			DecidedAt:  t.now,
@@ -91,13 +122,27 @@ func (d *Desk) Suspend(ctx context.Context, moderator, id, reason string, days i
 		if err != nil {
 			return err
 		}
-		if err := d.suspend(t, &u, &dec, days); err != nil {
+		if err := d.suspend(t, &u, &dec, req.Days); err != nil {
 			return err
 		}
 		d.record(t, &u, &dec)
+		if idem != "" {
+			t.put(idem, idemRecord{DecisionID: dec.ID}, idempotencyTTL)
+		}
 		return nil
 	})
-	return dec, err
+	return dec, replayed, err
+}
+
+// dedupe returns cats without repeats, in the policy's order, never nil.
+func dedupe(cats []moderation.Category) []moderation.Category {
+	out := []moderation.Category{}
+	for _, c := range moderation.Categories {
+		if slices.Contains(cats, c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func checkSuspendDays(days int) error {
@@ -105,13 +150,6 @@ func checkSuspendDays(days int) error {
 		return moderation.Errorf(moderation.EINVALID, "suspend_days must be 1 to 3650 days, or 0 to suspend indefinitely")
 	}
 	return nil
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }
 
 func loadUser(t *txn, id string) (user, error) {
@@ -141,6 +179,9 @@ func (d *Desk) suspend(t *txn, u *user, dec *moderation.Decision, days int) erro
 		}
 		return moderation.Errorf(moderation.ECONFLICT, "user %s is already suspended %s (decision %s); a new suspension may not shorten it: lift it first, or decide without suspending", uid, until, old.DecisionID)
 	}
+	if old := u.Suspension; old.Active(t.now) {
+		u.Earlier = append(u.Earlier, *old)
+	}
 	u.Suspension = s
 	dec.SuspensionID = s.ID
 	dec.SuspendedUntil = s.Until
@@ -161,11 +202,32 @@ func (d *Desk) Lift(ctx context.Context, moderator, id, reason string) (moderati
 			return moderation.Errorf(moderation.ENOTFOUND, "user %s is not suspended", id)
 		}
 		lifted = *u.Suspension
+		u.Earlier = nil // lifting frees the user of every suspension
 		liftSuspension(t, &u, id, moderator, reason, "")
 		t.put(keyUser+id, u, 0)
 		return nil
 	})
 	return lifted, err
+}
+
+// reverseSuspension undoes suspension id on appeal: the one in force is
+// lifted, or the latest earlier one still running takes its place (the
+// product is told the user is suspended until then); a replaced one is
+// forgotten.
+func reverseSuspension(t *txn, u *user, uid, id string, dec *moderation.Decision) {
+	u.Earlier = slices.DeleteFunc(u.Earlier, func(s moderation.Suspension) bool { return s.ID == id || !s.Active(t.now) })
+	if u.Suspension == nil || u.Suspension.ID != id {
+		return
+	}
+	if n := len(u.Earlier); n > 0 {
+		restored := u.Earlier[n-1]
+		u.Earlier = u.Earlier[:n-1]
+		u.Suspension = &restored
+		t.emit(moderation.EventUserSuspended, map[string]any{"user_id": uid, "suspension_id": restored.ID, "until": restored.Until, "reason": restored.Reason, "decision_id": restored.DecisionID})
+		t.audit(moderation.AuditEntry{Actor: dec.Moderator, Action: "user.suspension_restored", TargetType: moderation.TargetUser, TargetID: uid, DecisionID: dec.ID, Reason: "the suspension that replaced it was reversed on appeal"})
+		return
+	}
+	liftSuspension(t, u, uid, dec.Moderator, dec.Reason, dec.ID)
 }
 
 // liftSuspension ends u's suspension and tells the product.
