@@ -158,6 +158,7 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 	defer stopBackground()
 	var background sync.WaitGroup
 	background.Go(func() { expireLeases(bctx, desk, log) })
+	background.Go(func() { desk.RunJobs(bctx, jobInterval) })
 	if dispatcher != nil {
 		background.Go(func() { _ = dispatcher.Run(bctx) })
 	}
@@ -187,6 +188,10 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 // leaseInterval is how often expired leases are returned to the queue, so
 // that listings show them; claims do it themselves as well.
 const leaseInterval = 15 * time.Second
+
+// jobInterval is how often follow-up work queued by other instances (or left
+// by one that stopped) is looked for; this instance's own runs at once.
+const jobInterval = 5 * time.Second
 
 func expireLeases(ctx context.Context, desk *review.Desk, log *slog.Logger) {
 	t := time.NewTicker(leaseInterval)

@@ -115,9 +115,9 @@ type Case struct {
 	Text       string     `json:"text,omitempty"`
 	Verdict    *Verdict   `json:"verdict,omitempty"` // the screening verdict, if any
 	Categories []Category `json:"categories"`        // suspected
-	ReportIDs  []string   `json:"report_ids"`
-	// ReporterIDs are the distinct reporters, in the order they reported.
-	ReporterIDs []string `json:"reporter_ids"`
+	// ReportCount is the number of reports gathered into the case, one per
+	// reporter.
+	ReportCount int `json:"report_count"`
 	// Reporters is the weight of the distinct reporters: each counts by
 	// their track record, between 0 and 1.
 	Reporters float64 `json:"reporters"`

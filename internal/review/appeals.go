@@ -78,32 +78,10 @@ func (d *Desk) applyAppeal(t *txn, c *moderation.Case, u *user, dec *moderation.
 		if orig.SuspensionID != "" {
 			reverseSuspension(t, u, orig.Target.UserID, orig.SuspensionID, dec)
 		}
-		if err := unuphold(t, orig.CaseID); err != nil {
-			return err
+		if orig.CaseID != "" {
+			queueResolution(t, orig.CaseID, orig.ID) // its reports were not founded after all
 		}
 	}
 	t.emit(moderation.EventAppealResolved, map[string]any{"case_id": c.ID, "user_id": orig.Target.UserID, "decision_id": orig.ID, "appeal_decision_id": dec.ID, "outcome": outcome, "reason": dec.Reason})
-	return nil
-}
-
-// unuphold moves the reports of a reversed decision's case from upheld to
-// rejected in their reporters' track records.
-func unuphold(t *txn, caseID string) error {
-	if caseID == "" {
-		return nil // a direct suspension: no reports
-	}
-	var c moderation.Case
-	if _, err := t.get(keyCase+caseID, &c); err != nil {
-		return err
-	}
-	for _, reporter := range c.ReporterIDs {
-		var rec moderation.Reporter
-		if ok, err := t.get(keyRep+reporter, &rec); err != nil || !ok {
-			return err
-		}
-		rec.Upheld = max(0, rec.Upheld-1)
-		rec.Rejected++
-		t.put(keyRep+reporter, rec, 0)
-	}
 	return nil
 }

@@ -133,7 +133,7 @@ func TestAppealReverse(t *testing.T) {
 			t.Errorf("strikes after the removal was reversed: %+v", st.Strikes)
 		}
 		// The report that led to the removal was not founded after all.
-		rep, err := h.desk.Report(ctx, h.caseOf(dec.CaseID).ReportIDs[0])
+		rep, err := h.desk.Report(ctx, h.caseOf(dec.CaseID).Reports[0].ID)
 		if err != nil || rep.Outcome != moderation.ReportRejected || !strings.Contains(rep.Reason, "reversed on appeal") {
 			t.Errorf("report after reversal: %+v, %v", rep, err)
 		}

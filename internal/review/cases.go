@@ -57,26 +57,15 @@ func latestCaseFor(t *txn, target moderation.Target) (*moderation.Case, error) {
 	return c, nil
 }
 
-// openCaseFor returns the open or claimed case about target, if any.
-func openCaseFor(t *txn, target moderation.Target) (*moderation.Case, error) {
-	c, err := latestCaseFor(t, target)
-	if err != nil || c == nil || c.Status == moderation.CaseClosed {
-		return nil, err
-	}
-	return c, nil
-}
-
 // newCase returns a new open case about target; the caller saves it.
 func newCase(t *txn, kind moderation.CaseKind, target moderation.Target) *moderation.Case {
 	c := &moderation.Case{
-		ID:          newID("case", t.now),
-		Kind:        kind,
-		Status:      moderation.CaseOpen,
-		Target:      target,
-		Categories:  []moderation.Category{},
-		ReportIDs:   []string{},
-		ReporterIDs: []string{},
-		CreatedAt:   t.now,
+		ID:         newID("case", t.now),
+		Kind:       kind,
+		Status:     moderation.CaseOpen,
+		Target:     target,
+		Categories: []moderation.Category{},
+		CreatedAt:  t.now,
 	}
 	if kind != moderation.KindAppeal && kind != moderation.KindSuspension {
 		t.put(targetKey(target), c.ID, 0)
@@ -132,6 +121,10 @@ func (d *Desk) OpenScreeningCase(ctx context.Context, content moderation.Content
 	return id, err
 }
 
+// caseViewReports is how many reports a case view shows, the first ones
+// filed; the case's report_count says how many there are.
+const caseViewReports = 50
+
 // CaseView is a case with what a moderator needs to decide it.
 type CaseView struct {
 	moderation.Case
@@ -165,7 +158,15 @@ func (d *Desk) Case(ctx context.Context, id string) (CaseView, error) {
 	} else if !ok {
 		return v, notFound("case", id)
 	}
-	reports, err := loadMany[moderation.Report](ctx, d, keyReport, v.ReportIDs)
+	page, err := d.cfg.Store.Range(ctx, idxCaseReports(id), RangeQuery{Min: math.Inf(-1), Max: math.Inf(1), Limit: caseViewReports})
+	if err != nil {
+		return v, fmt.Errorf("load the reports of case %s: %w", id, err)
+	}
+	ids := make([]string, len(page))
+	for i, m := range page {
+		ids[i] = m.Member
+	}
+	reports, err := loadMany[reportDoc](ctx, d, keyReport, ids)
 	if err != nil {
 		return v, err
 	}
@@ -181,7 +182,7 @@ func (d *Desk) Case(ctx context.Context, id string) (CaseView, error) {
 	for i, r := range reports {
 		rec := reporters[i]
 		rec.ID = r.ReporterID
-		v.Reports[i] = ReportView{Report: r, Reporter: newReporterView(rec)}
+		v.Reports[i] = ReportView{Report: r.Report, Reporter: newReporterView(rec)}
 	}
 	if uid := v.Target.UserID; uid != "" {
 		st, err := d.UserStatus(ctx, uid)

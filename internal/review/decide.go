@@ -238,7 +238,7 @@ func (d *Desk) apply(t *txn, c *moderation.Case, moderator string, req DecisionR
 		Moderator:          moderator,
 		Target:             c.Target,
 		AutomatedDetection: c.AutomatedDetection,
-		Notice:             len(c.ReportIDs) > 0,
+		Notice:             c.ReportCount > 0,
 		AppealOf:           c.AppealOf,
 		DecidedAt:          t.now,
 	}
@@ -292,25 +292,8 @@ func (d *Desk) applyContent(t *txn, c *moderation.Case, u *user, dec *moderation
 	} else if dec.ContentRemoved {
 		d.proposeSuspension(t, u, c.Target.UserID)
 	}
-	// The reporters' track records and the product's report.resolved
-	// events; each report's own status is derived from the case on read.
-	upheld := dec.ContentRemoved || dec.SuspensionID != ""
-	for i, rid := range c.ReportIDs {
-		reporter := c.ReporterIDs[i]
-		var rec moderation.Reporter
-		if _, err := t.get(keyRep+reporter, &rec); err != nil {
-			return err
-		}
-		rec.ID = reporter
-		outcome := moderation.ReportRejected
-		if upheld {
-			rec.Upheld++
-			outcome = moderation.ReportUpheld
-		} else {
-			rec.Rejected++
-		}
-		t.put(keyRep+reporter, rec, 0)
-		t.emit(moderation.EventReportResolved, map[string]any{"report_id": rid, "reporter_id": reporter, "case_id": c.ID, "target": c.Target, "outcome": outcome, "reason": dec.Reason, "decision_id": dec.ID})
+	if c.ReportCount > 0 {
+		queueResolution(t, c.ID, dec.ID)
 	}
 	return nil
 }

@@ -569,3 +569,59 @@ func TestReversalRestoresEarlierSuspension(t *testing.T) {
 		}
 	})
 }
+
+// TestDecideManyReports: a heavily reported note is decided in one small
+// transaction; its reports are resolved by the follow-up work, once each,
+// and again when the decision is reversed.
+func TestDecideManyReports(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		const n = 250
+		var caseID string
+		for i := range n {
+			caseID = h.report(fmt.Sprintf("r%03d", i), "n1", "u1", moderation.Harassment).CaseID
+		}
+		h.claimCase("m1", caseID)
+		req := remove(moderation.Harassment)
+		req.Reason = "pile-on harassment"
+		o, err := h.desk.Decide(ctx, "m1", caseID, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Reports keep arriving after the decision; they are answered by it.
+		late, _ := h.submit(moderation.Report{ReporterID: "late", Target: noteOf("n1", "u1"), Category: moderation.Harassment})
+		if late.Outcome != moderation.ReportUpheld {
+			t.Errorf("late report = %+v", late)
+		}
+		evs := h.events() // runs the follow-up work
+		resolved := 0
+		for _, ev := range evs {
+			if ev.Type == moderation.EventReportResolved {
+				resolved++
+			}
+		}
+		if resolved != n+1 { // the late one at once, the others by the follow-up work
+			t.Errorf("%d report.resolved events, want %d", resolved, n+1)
+		}
+		if done, err := h.desk.Work(ctx); err != nil || done != 0 {
+			t.Errorf("Work after the work was done = %d, %v", done, err)
+		}
+		if c := h.caseOf(caseID); c.ReportCount != n+1 || len(c.Reports) != 50 || c.Reports[0].Reporter.Upheld != 1 || c.Reports[0].Reporter.Reports != 1 {
+			t.Errorf("case: %d reports, %d shown, first reporter %+v", c.ReportCount, len(c.Reports), c.Reports[0].Reporter)
+		}
+
+		appeal, _, err := h.desk.Appeal(ctx, "u1", o.Decision.ID, "it was a quote")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.claimDecide("m2", appeal.ID, review.DecisionRequest{Action: moderation.ActionReverse, Reason: "a quote, not harassment"})
+		for _, rv := range h.caseOf(caseID).Reports {
+			if rv.Reporter.Upheld != 0 || rv.Reporter.Rejected != 1 {
+				t.Fatalf("reporter %s after the reversal: %+v", rv.ReporterID, rv.Reporter.Reporter)
+			}
+			if got, _ := h.desk.Report(ctx, rv.ID); got.Outcome != moderation.ReportRejected {
+				t.Fatalf("report %s after the reversal: %+v", rv.ID, got)
+			}
+		}
+	})
+}

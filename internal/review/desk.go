@@ -71,8 +71,9 @@ type Config struct {
 // Desk is the review desk. It is safe for concurrent use, and several
 // instances may share one Store.
 type Desk struct {
-	cfg Config
-	log *slog.Logger
+	cfg  Config
+	log  *slog.Logger
+	wake chan struct{} // follow-up work was queued
 }
 
 // New returns a Desk, filling in Config's defaults.
@@ -99,7 +100,7 @@ func New(cfg Config) (*Desk, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Desk{cfg: cfg, log: log}, nil
+	return &Desk{cfg: cfg, log: log, wake: make(chan struct{}, 1)}, nil
 }
 
 func orDefault[T comparable](v, def T) T {
@@ -136,6 +137,9 @@ const (
 
 func idxQueue(l moderation.Lane) string { return "queue:" + string(l) }
 
+// idxCaseReports indexes a case's reports by filing time (ms).
+func idxCaseReports(caseID string) string { return "case-reports:" + caseID }
+
 func targetKey(t moderation.Target) string { return keyTarget + string(t.Type) + ":" + t.ID }
 
 // newID returns a fresh id: prefix, the time in milliseconds (so ids sort by
@@ -153,6 +157,7 @@ type txn struct {
 	now    time.Time
 	emitOn bool // Config.Events
 	events int
+	jobs   int
 }
 
 // get decodes the document at key into v; ok is false when there is none.
@@ -198,20 +203,26 @@ func (t *txn) emit(typ string, data any) {
 	t.events++
 }
 
-// update runs fn in a transaction and wakes the dispatcher if it queued
-// events.
+// update runs fn in a transaction and wakes the dispatcher and the job
+// runner if it queued events or follow-up work.
 func (d *Desk) update(ctx context.Context, fn func(t *txn) error) error {
-	var events int
+	var events, jobs int
 	err := d.cfg.Store.Update(ctx, func(tx Tx) error {
 		t := &txn{tx: tx, now: d.now(), emitOn: d.cfg.Events}
 		if err := fn(t); err != nil {
 			return err
 		}
-		events = t.events
+		events, jobs = t.events, t.jobs
 		return nil
 	})
 	if err == nil && events > 0 {
 		d.cfg.Notify()
+	}
+	if err == nil && jobs > 0 {
+		select {
+		case d.wake <- struct{}{}:
+		default:
+		}
 	}
 	return err
 }

@@ -117,8 +117,8 @@ func TestNotify(t *testing.T) {
 				t.Errorf("a report woke the dispatcher %d times; it queues no event", calls)
 			}
 			h.claimDecide("m1", r.CaseID, keep)
-			if calls != 1 {
-				t.Errorf("a decision woke the dispatcher %d times, want 1", calls)
+			if calls != 2 {
+				t.Errorf("a decision woke the dispatcher %d times, want 2 (decision.made, then report.resolved from its follow-up work)", calls)
 			}
 		})
 	}

@@ -59,30 +59,24 @@ func (d *Desk) Submit(ctx context.Context, r moderation.Report) (report moderati
 	}
 	err = d.update(ctx, func(t *txn) error {
 		created = false
-		var id string
-		if ok, err := t.get(dedupe, &id); err != nil {
-			return err
-		} else if ok {
-			var prev moderation.Report
-			if ok, err := t.get(keyReport+id, &prev); err != nil {
-				return err
-			} else if ok {
-				c, err := openCaseFor(t, prev.Target)
-				if err != nil {
-					return err
-				}
-				if c != nil && c.ID == prev.CaseID {
-					report = prev
-					return nil
-				}
-			}
-		}
-		c, err := openCaseFor(t, r.Target)
+		latest, err := latestCaseFor(t, r.Target)
 		if err != nil {
 			return err
 		}
-		if c == nil {
-			c = newCase(t, moderation.KindReport, r.Target)
+		// The same reporter about the same target while the case they
+		// reported is still the latest about it, open or decided: the
+		// same report.
+		var id string
+		if ok, err := t.get(dedupe, &id); err != nil {
+			return err
+		} else if ok && latest != nil {
+			var prev moderation.Report
+			if ok, err := t.get(keyReport+id, &prev); err != nil {
+				return err
+			} else if ok && prev.CaseID == latest.ID {
+				report = prev
+				return nil
+			}
 		}
 		var rec moderation.Reporter
 		if _, err := t.get(keyRep+r.ReporterID, &rec); err != nil {
@@ -90,16 +84,46 @@ func (d *Desk) Submit(ctx context.Context, r moderation.Report) (report moderati
 		}
 		rec.ID = r.ReporterID
 		rec.Reports++
-		t.put(keyRep+r.ReporterID, rec, 0)
-
 		report = r
 		report.ID = newID("rpt", t.now)
-		report.CaseID = c.ID
 		report.Status = moderation.ReportReceived
 		report.CreatedAt = t.now
-		t.put(keyReport+report.ID, report, 0)
-		t.put(dedupe, report.ID, 0)
+		var applied []string
+		defer func() {
+			if created {
+				t.put(keyReport+report.ID, reportDoc{Report: report, Applied: applied}, 0)
+				t.put(dedupe, report.ID, 0)
+				t.put(keyRep+r.ReporterID, rec, 0)
+				t.tx.Add(idxCaseReports(report.CaseID), report.ID, float64(t.now.UnixMilli()))
+				t.audit(moderation.AuditEntry{Actor: "reporter:" + r.ReporterID, Action: "report.received", TargetType: r.Target.Type, TargetID: r.Target.ID, CaseID: report.CaseID})
+			}
+		}()
 
+		// Content already removed, and not restored: the decision that
+		// removed it answers the report at once.
+		if latest != nil && latest.Status == moderation.CaseClosed {
+			var dec moderation.Decision
+			if ok, err := t.get(keyDec+latest.DecisionID, &dec); err != nil {
+				return err
+			} else if ok && dec.ContentRemoved && dec.ReversedBy == "" {
+				report.CaseID = latest.ID
+				resolve(&report, dec)
+				rec.Upheld++
+				applied = []string{dec.ID}
+				latest.ReportCount++
+				t.put(keyCase+latest.ID, latest, 0) // not saveCase: its place among closed cases stays
+				emitResolved(t, report)
+				created = true
+				return nil
+			}
+		}
+
+		c := latest
+		if c == nil || c.Status == moderation.CaseClosed {
+			c = newCase(t, moderation.KindReport, r.Target)
+			c.History = append(c.History, moderation.CaseEvent{At: t.now, Actor: "reporter", Action: "reported", Detail: report.ID + " (" + string(r.Category) + ")"})
+		}
+		report.CaseID = c.ID
 		if c.Target.UserID == "" {
 			c.Target.UserID = r.Target.UserID
 		}
@@ -110,17 +134,11 @@ func (d *Desk) Submit(ctx context.Context, r moderation.Report) (report moderati
 			c.Verdict = verdict
 		}
 		addCategories(c, r.Category)
-		c.ReportIDs = append(c.ReportIDs, report.ID)
 		// A reporter has at most one report in an open case (the dedupe
-		// key), so the two lists stay parallel.
-		c.ReporterIDs = append(c.ReporterIDs, r.ReporterID)
+		// key), so the count is of distinct reporters.
+		c.ReportCount++
 		c.Reporters = math.Round((c.Reporters+rec.Weight())*1000) / 1000
-		c.History = append(c.History, moderation.CaseEvent{At: t.now, Actor: "reporter", Action: "reported", Detail: report.ID + " (" + string(r.Category) + ")"})
-		if c.Status == "" {
-			c.Status = moderation.CaseOpen
-		}
 		saveCase(t, c)
-		t.audit(moderation.AuditEntry{Actor: "reporter:" + r.ReporterID, Action: "report.received", TargetType: r.Target.Type, TargetID: r.Target.ID, CaseID: c.ID})
 		created = true
 		return nil
 	})
@@ -128,21 +146,20 @@ func (d *Desk) Submit(ctx context.Context, r moderation.Report) (report moderati
 }
 
 // pendingReport returns the report filed under dedupe if its case is still
-// undecided.
+// the latest about its target.
 func (d *Desk) pendingReport(ctx context.Context, dedupe string) (moderation.Report, bool, error) {
 	var r moderation.Report
-	var id string
+	var id, latest string
 	if ok, err := d.load(ctx, dedupe, &id); err != nil || !ok {
 		return r, false, err
 	}
 	if ok, err := d.load(ctx, keyReport+id, &r); err != nil || !ok {
 		return r, false, err
 	}
-	var c moderation.Case
-	if ok, err := d.load(ctx, keyCase+r.CaseID, &c); err != nil || !ok {
+	if _, err := d.load(ctx, targetKey(r.Target), &latest); err != nil {
 		return r, false, err
 	}
-	return r, c.Status != moderation.CaseClosed, nil
+	return r, latest == r.CaseID, nil
 }
 
 func maxScore(v moderation.Verdict) float64 {
@@ -160,30 +177,40 @@ func reportHash(reporter string, t moderation.Target) string {
 	return hex.EncodeToString(h[:16])
 }
 
+// reportDoc is a report as stored: with the decisions already applied to
+// it and its reporter's track record, so that resolving it again changes
+// nothing.
+type reportDoc struct {
+	moderation.Report
+	Applied []string `json:"applied,omitempty"`
+}
+
 // Report returns a report. Once its case is decided it carries the outcome
 // and the moderator's reason.
 func (d *Desk) Report(ctx context.Context, id string) (moderation.Report, error) {
-	var r moderation.Report
+	var r reportDoc
 	if ok, err := d.load(ctx, keyReport+id, &r); err != nil {
-		return r, fmt.Errorf("load report: %w", err)
+		return r.Report, fmt.Errorf("load report: %w", err)
 	} else if !ok {
-		return r, notFound("report", id)
+		return r.Report, notFound("report", id)
 	}
-	if r.Status == moderation.ReportResolved {
-		return r, nil
-	}
-	// Reports are resolved from their case's decision when read, so a case
-	// with many reports is decided in one small transaction.
+	// The decision on the case is the truth: the follow-up work that
+	// resolves each report (and a reversal on appeal) lags it a little.
 	var c moderation.Case
 	if ok, err := d.load(ctx, keyCase+r.CaseID, &c); err != nil || !ok || c.DecisionID == "" {
-		return r, err
+		return r.Report, err
 	}
 	var dec moderation.Decision
 	if ok, err := d.load(ctx, keyDec+c.DecisionID, &dec); err != nil || !ok {
-		return r, err
+		return r.Report, err
 	}
-	resolve(&r, dec)
-	return r, nil
+	resolve(&r.Report, dec)
+	return r.Report, nil
+}
+
+// emitResolved tells the product a report is resolved.
+func emitResolved(t *txn, r moderation.Report) {
+	t.emit(moderation.EventReportResolved, map[string]any{"report_id": r.ID, "reporter_id": r.ReporterID, "case_id": r.CaseID, "target": r.Target, "outcome": r.Outcome, "reason": r.Reason, "decision_id": r.DecisionID})
 }
 
 // resolve fills in a report's outcome from the decision on its case.

@@ -43,8 +43,8 @@ func TestSubmitDedupesWhileCaseIsOpen(t *testing.T) {
 			t.Fatalf("second report = %s in %s, created %v; want %s in %s, not created", again.ID, again.CaseID, created, first.ID, first.CaseID)
 		}
 		c := h.caseOf(first.CaseID)
-		if len(c.ReportIDs) != 1 || len(c.ReporterIDs) != 1 || c.Reporters != 1 {
-			t.Errorf("case after a repeated report: reports %v, reporters %v, weight %v", c.ReportIDs, c.ReporterIDs, c.Reporters)
+		if c.ReportCount != 1 || len(reporterIDs(c)) != 1 || c.Reporters != 1 {
+			t.Errorf("case after a repeated report: reports %v, reporters %v, weight %v", reportIDs(c), reporterIDs(c), c.Reporters)
 		}
 		// While the case is claimed it is still open to the dedupe.
 		h.claimCase("mod", first.CaseID)
@@ -76,8 +76,8 @@ func TestReportsGatherIntoOneCase(t *testing.T) {
 		if c2.Lane != moderation.LaneUrgent {
 			t.Errorf("violence with two reporters is in lane %s, want urgent", c2.Lane)
 		}
-		if want := []string{"r1", "r2"}; fmt.Sprint(c2.ReporterIDs) != fmt.Sprint(want) {
-			t.Errorf("ReporterIDs = %v, want %v", c2.ReporterIDs, want)
+		if want := []string{"r1", "r2"}; fmt.Sprint(reporterIDs(c2)) != fmt.Sprint(want) {
+			t.Errorf("ReporterIDs = %v, want %v", reporterIDs(c2), want)
 		}
 		if want := []moderation.Category{moderation.Harassment, moderation.Violence}; fmt.Sprint(c2.Categories) != fmt.Sprint(want) {
 			t.Errorf("Categories = %v, want %v", c2.Categories, want)
@@ -169,21 +169,41 @@ func TestReportRateLimit(t *testing.T) {
 	})
 }
 
-func TestReportAfterCloseOpensNewCase(t *testing.T) {
+func TestReportAfterDecision(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
 		first := h.report("r1", "n1", "u1", moderation.Spam)
 		h.claimDecide("mod", first.CaseID, keep)
 		h.clock.Advance(time.Hour)
-		second, created := h.submit(moderation.Report{ReporterID: "r1", Target: noteOf("n1", "u1"), Category: moderation.Spam})
-		if !created || second.ID == first.ID || second.CaseID == first.CaseID {
-			t.Fatalf("report after the case closed = %s in %s, created %v; want a new report in a new case", second.ID, second.CaseID, created)
+		// The same reporter again: the same report, decided.
+		again, created := h.submit(moderation.Report{ReporterID: "r1", Target: noteOf("n1", "u1"), Category: moderation.Spam})
+		if created || again.ID != first.ID {
+			t.Fatalf("repeated report after the decision = %s, created %v; want %s", again.ID, created, first.ID)
 		}
+		// Another reporter: a fresh look, in a new case, which the first
+		// reporter may now report into.
 		other := h.report("r2", "n1", "u1", moderation.Spam)
-		if other.CaseID != second.CaseID {
-			t.Errorf("another reporter's report went to %s, want the new case %s", other.CaseID, second.CaseID)
+		if other.CaseID == first.CaseID {
+			t.Fatalf("another reporter's report went to the decided case %s", first.CaseID)
 		}
-		if c := h.caseOf(second.CaseID); c.Status != moderation.CaseOpen || len(c.ReportIDs) != 2 {
-			t.Errorf("new case: %s with reports %v", c.Status, c.ReportIDs)
+		third, created := h.submit(moderation.Report{ReporterID: "r1", Target: noteOf("n1", "u1"), Category: moderation.Spam})
+		if !created || third.CaseID != other.CaseID {
+			t.Errorf("r1 after a new case opened: %s in %s, created %v; want a new report in %s", third.ID, third.CaseID, created, other.CaseID)
+		}
+		if c := h.caseOf(other.CaseID); c.Status != moderation.CaseOpen || c.ReportCount != 2 {
+			t.Errorf("new case: %s with %d reports", c.Status, c.ReportCount)
+		}
+		// Once the note is removed, a report about it is answered at once.
+		dec := h.claimDecide("mod", other.CaseID, remove(moderation.Spam)).Decision
+		late, created := h.submit(moderation.Report{ReporterID: "r3", Target: noteOf("n1", "u1"), Category: moderation.Spam})
+		if !created || late.CaseID != other.CaseID || late.Status != moderation.ReportResolved || late.Outcome != moderation.ReportUpheld || late.DecisionID != dec.ID {
+			t.Errorf("report about removed content = %+v; want it resolved by %s", late, dec.ID)
+		}
+		if open, _ := h.desk.List(ctx, review.Filter{}); len(open) != 0 {
+			t.Errorf("a report about removed content opened a case: %d open", len(open))
+		}
+		if got, err := h.desk.Report(ctx, late.ID); err != nil || got.Outcome != moderation.ReportUpheld {
+			t.Errorf("Report(late) = %+v, %v", got, err)
 		}
 	})
 }
@@ -237,6 +257,7 @@ func TestReporterTrackRecord(t *testing.T) {
 			h.claimDecide("mod", r.CaseID, keep)
 		}
 		r := h.report("crank", "n9", "u1", moderation.Hate)
+		h.clock.Advance(time.Millisecond) // reports are listed in filing order
 		h.report("fresh", "n9", "u1", moderation.Hate)
 		c := h.caseOf(r.CaseID)
 		if len(c.Reports) != 2 {

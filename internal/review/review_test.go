@@ -165,7 +165,17 @@ func (h *harness) decide(moderator, caseID string, req review.DecisionRequest) r
 	if err != nil {
 		h.t.Fatalf("Decide(%s, %s, %s): %v", moderator, caseID, req.Action, err)
 	}
+	h.work()
 	return o
+}
+
+// work carries out the follow-up work decisions queued (the service runs
+// it in the background).
+func (h *harness) work() {
+	h.t.Helper()
+	if _, err := h.desk.Work(h.t.Context()); err != nil {
+		h.t.Fatalf("Work: %v", err)
+	}
 }
 
 // claimDecide claims case id for moderator and decides it.
@@ -181,9 +191,11 @@ func remove(cats ...moderation.Category) review.DecisionRequest {
 
 var keep = review.DecisionRequest{Action: moderation.ActionKeep}
 
-// events takes every event due now out of the outbox.
+// events takes every event due now out of the outbox, after the follow-up
+// work that queues some.
 func (h *harness) events() []moderation.Event {
 	h.t.Helper()
+	h.work()
 	ctx := h.t.Context()
 	ob := h.desk.Outbox()
 	evs, err := ob.Due(ctx, h.clock.Now(), time.Minute, 0)
@@ -232,3 +244,20 @@ func wantCode(t *testing.T, err error, code string) {
 }
 
 func contains[T comparable](s []T, v T) bool { return slices.Contains(s, v) }
+
+// reportIDs and reporterIDs list the reports a case view shows.
+func reportIDs(c review.CaseView) []string {
+	var ids []string
+	for _, r := range c.Reports {
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+func reporterIDs(c review.CaseView) []string {
+	var ids []string
+	for _, r := range c.Reports {
+		ids = append(ids, r.ReporterID)
+	}
+	return ids
+}
