@@ -26,9 +26,16 @@ func dequeue(t *txn, c *moderation.Case) {
 	t.tx.Remove(idxLeases, c.ID)
 }
 
+// maxHistory is the most steps a case's history keeps.
+const maxHistory = 100
+
 // saveCase stores c, reassessed, and files it in the index of its status.
 func saveCase(t *txn, c *moderation.Case) {
 	c.UpdatedAt = t.now
+	if n := len(c.History); n > maxHistory {
+		// The opening and the latest steps; the audit log has them all.
+		c.History = append(c.History[:1], c.History[n-maxHistory+1:]...)
+	}
 	dequeue(t, c)
 	switch c.Status {
 	case moderation.CaseOpen:
@@ -98,7 +105,6 @@ func (d *Desk) OpenScreeningCase(ctx context.Context, content moderation.Content
 		if created {
 			c = newCase(t, moderation.KindScreening, target)
 		}
-		c.Text = content.Text
 		verdict := v
 		verdict.Cached = false
 		c.Verdict = &verdict
@@ -108,11 +114,16 @@ func (d *Desk) OpenScreeningCase(ctx context.Context, content moderation.Content
 				addCategories(c, cs.Category)
 			}
 		}
-		action := "screening.updated"
+		action, detail := "screening.updated", "policy "+v.PolicyVersion
 		if created {
 			action = "case.opened"
+		} else if c.Status == moderation.CaseClaimed && c.Text != content.Text {
+			// A moderator must not decide on text they have not seen.
+			detail += "; the text changed while " + c.Lease.Moderator + " held the case, so it is back in the queue"
+			c.Status, c.Lease = moderation.CaseOpen, nil
 		}
-		c.History = append(c.History, moderation.CaseEvent{At: t.now, Actor: "screening", Action: action, Detail: "policy " + v.PolicyVersion})
+		c.History = append(c.History, moderation.CaseEvent{At: t.now, Actor: "screening", Action: action, Detail: detail})
+		c.Text = content.Text
 		saveCase(t, c)
 		t.audit(moderation.AuditEntry{Actor: "screening", Action: action, TargetType: target.Type, TargetID: target.ID, CaseID: c.ID})
 		id = c.ID

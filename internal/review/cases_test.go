@@ -564,3 +564,34 @@ func TestNewValidatesConfig(t *testing.T) {
 		t.Error("New with a negative lease succeeded")
 	}
 }
+
+func TestRescreeningAClaimedCase(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		content := moderation.Content{Text: "original text", UserID: "u1", ContentID: "n1"}
+		id, err := h.desk.OpenScreeningCase(ctx, content, verdict(moderation.Harassment, 0.6))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.claimCase("alice", id)
+		// The author edits the note while alice looks at it, many times.
+		for i := range 150 {
+			content.Text = fmt.Sprintf("edit %d", i)
+			if _, err := h.desk.OpenScreeningCase(ctx, content, verdict(moderation.Harassment, 0.6)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := h.caseOf(id)
+		if c.Status != moderation.CaseOpen || c.Lease != nil || c.Text != "edit 149" {
+			t.Errorf("case after edits: %s, lease %+v, text %q; want open with the latest text", c.Status, c.Lease, c.Text)
+		}
+		if n := len(c.History); n > 100 || c.History[0].Action != "case.opened" {
+			t.Errorf("history: %d steps starting with %+v; want at most 100, from the opening", n, c.History[0])
+		}
+		// alice's decision on the text she saw is refused.
+		req := remove(moderation.Harassment)
+		req.Reason = "insult"
+		_, err = h.desk.Decide(ctx, "alice", id, req)
+		wantCode(t, err, moderation.ECONFLICT)
+	})
+}
