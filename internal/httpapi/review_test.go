@@ -972,7 +972,7 @@ func TestStatement(t *testing.T) {
 		dec := ds.decide(t, bobKey, cv.CaseID, `{"action":"remove","categories":["child_safety"],"reason":"csam"}`).Decision
 		var s statementWire
 		wantJSON(t, ds.get(t, "/v1/decisions/"+dec.ID+"/statement", aliceKey.Secret), http.StatusOK, &s)
-		if s.AutomatedDetection != "Yes" || s.AutomatedDecision != "AUTOMATED_DECISION_PARTIALLY" || s.SourceType != "SOURCE_VOLUNTARY" ||
+		if s.AutomatedDetection != "Yes" || s.AutomatedDecision != "AUTOMATED_DECISION_NOT_AUTOMATED" || s.SourceType != "SOURCE_VOLUNTARY" ||
 			s.IncompatibleContentIllegal != "Yes" || s.Category != "STATEMENT_CATEGORY_PROTECTION_OF_MINORS" {
 			t.Errorf("statement = %+v", s)
 		}

@@ -3,6 +3,7 @@ package review
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,11 +16,11 @@ import (
 type Statement struct {
 	DecisionVisibility             []string `json:"decision_visibility,omitempty"`
 	DecisionAccount                string   `json:"decision_account,omitempty"`
-	DecisionGround                 string   `json:"decision_ground"`
+	DecisionGround                 string   `json:"decision_ground,omitempty"`
 	IncompatibleContentGround      string   `json:"incompatible_content_ground,omitempty"`
 	IncompatibleContentExplanation string   `json:"incompatible_content_explanation,omitempty"`
 	IncompatibleContentIllegal     string   `json:"incompatible_content_illegal,omitempty"`
-	Category                       string   `json:"category"`
+	Category                       string   `json:"category,omitempty"`
 	CategoryAddition               []string `json:"category_addition,omitempty"`
 	ContentType                    []string `json:"content_type"`
 	ContentTypeOther               string   `json:"content_type_other,omitempty"`
@@ -71,50 +72,41 @@ func (d *Desk) Statement(ctx context.Context, id string) (Statement, error) {
 }
 
 // NewStatement builds the statement of reasons for dec. Decisions are
-// measured against the acceptable-use policy, so the ground is always
-// incompatible content; whether the content is also illegal is for the
-// operator's lawyers, and is left as "No" unless it is child sexual abuse
-// material.
+// measured against the acceptable-use policy, so the ground of a
+// restriction is always incompatible content; whether the content is also
+// illegal is for the operator's lawyers, and is left as "No" unless it is
+// child sexual abuse material. A moderator makes every decision, so none is
+// automated, even when screening detected the content. A decision that
+// restricts nothing (keep, dismiss, reverse) has no ground: its statement
+// records the facts for the user and the reporters, and is not one to
+// submit to the Transparency Database.
 func NewStatement(dec moderation.Decision) Statement {
 	date := func(t time.Time) string { return t.UTC().Format("2006-01-02") }
 	s := Statement{
-		DecisionGround:             "DECISION_GROUND_INCOMPATIBLE_CONTENT",
-		IncompatibleContentGround:  "Acceptable use policy",
-		IncompatibleContentIllegal: "No",
-		ContentType:                []string{contentType(dec.Target.Type)},
-		ContentTypeOther:           contentTypeOther[dec.Target.Type],
-		SourceType:                 "SOURCE_VOLUNTARY",
-		AutomatedDetection:         "No",
-		AutomatedDecision:          "AUTOMATED_DECISION_NOT_AUTOMATED",
-		ApplicationDate:            date(dec.DecidedAt),
-		PUID:                       dec.ID,
-		Reversed:                   dec.ReversedBy != "",
+		ContentType:        []string{contentType(dec.Target.Type)},
+		ContentTypeOther:   contentTypeOther[dec.Target.Type],
+		SourceType:         "SOURCE_VOLUNTARY",
+		AutomatedDetection: "No",
+		AutomatedDecision:  "AUTOMATED_DECISION_NOT_AUTOMATED",
+		ApplicationDate:    date(dec.DecidedAt),
+		PUID:               dec.ID,
+		Reversed:           dec.ReversedBy != "",
 	}
 	if dec.Notice {
 		s.SourceType = "SOURCE_ARTICLE_16"
 	}
 	if dec.AutomatedDetection {
 		s.AutomatedDetection = "Yes"
-		s.AutomatedDecision = "AUTOMATED_DECISION_PARTIALLY"
 	}
-	var seen []string
+	var cats []string
 	for _, c := range dec.Categories {
-		if dc := dsaCategory[c]; dc != "" && !contains(seen, dc) {
-			seen = append(seen, dc)
-		}
-		if c == moderation.ChildSafety {
-			s.IncompatibleContentIllegal = "Yes"
+		if dc := dsaCategory[c]; dc != "" && !slices.Contains(cats, dc) {
+			cats = append(cats, dc)
 		}
 	}
-	s.Category = "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE"
-	if len(seen) > 0 {
-		s.Category, s.CategoryAddition = seen[0], seen[1:]
+	if len(cats) > 0 {
+		s.Category, s.CategoryAddition = cats[0], cats[1:]
 	}
-	names := make([]string, len(dec.Categories))
-	for i, c := range dec.Categories {
-		names[i] = string(c)
-	}
-	s.IncompatibleContentExplanation = "Breaks the acceptable use policy: " + strings.Join(names, ", ")
 	var facts []string
 	if dec.ContentRemoved {
 		s.DecisionVisibility = []string{"DECISION_VISIBILITY_CONTENT_REMOVED"}
@@ -127,6 +119,19 @@ func NewStatement(dec moderation.Decision) Statement {
 			facts = append(facts, "The account was suspended until "+s.EndDateAccountRestriction+".")
 		} else {
 			facts = append(facts, "The account was suspended indefinitely.")
+		}
+	}
+	if dec.ContentRemoved || dec.SuspensionID != "" {
+		names := make([]string, len(dec.Categories))
+		for i, c := range dec.Categories {
+			names[i] = string(c)
+		}
+		s.DecisionGround = "DECISION_GROUND_INCOMPATIBLE_CONTENT"
+		s.IncompatibleContentGround = "Acceptable use policy"
+		s.IncompatibleContentExplanation = "Breaks the acceptable use policy: " + strings.Join(names, ", ")
+		s.IncompatibleContentIllegal = "No"
+		if slices.Contains(dec.Categories, moderation.ChildSafety) {
+			s.IncompatibleContentIllegal = "Yes"
 		}
 	}
 	switch dec.Action {
@@ -154,20 +159,8 @@ var contentTypeOther = map[moderation.TargetType]string{
 }
 
 func contentType(t moderation.TargetType) string {
-	switch t {
-	case moderation.TargetUpload:
-		return "CONTENT_TYPE_OTHER"
-	case moderation.TargetUser:
-		return "CONTENT_TYPE_OTHER"
+	if t == moderation.TargetNote {
+		return "CONTENT_TYPE_TEXT"
 	}
-	return "CONTENT_TYPE_TEXT"
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
+	return "CONTENT_TYPE_OTHER"
 }

@@ -89,7 +89,21 @@ func TestStatementOfScreeningCase(t *testing.T) {
 		if s.AutomatedDetection != "Yes" || s.SourceType != "SOURCE_VOLUNTARY" || s.Category != "STATEMENT_CATEGORY_SCAMS_AND_FRAUD" || s.ApplicationDate != "2025-03-04" {
 			t.Errorf("statement = %+v", s)
 		}
-		if !strings.Contains(s.DecisionFacts, "Automated screening flagged") {
+		if !strings.Contains(s.DecisionFacts, "Automated screening flagged") || s.AutomatedDecision != "AUTOMATED_DECISION_NOT_AUTOMATED" {
+			t.Errorf("facts = %q, automated decision %s", s.DecisionFacts, s.AutomatedDecision)
+		}
+	})
+}
+
+func TestStatementOfKeep(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		r := h.report("r1", "n1", "u1", moderation.Hate)
+		o := h.claimDecide("m1", r.CaseID, review.DecisionRequest{Action: moderation.ActionKeep, Reason: "a quote"})
+		s := review.NewStatement(*o.Decision)
+		if s.DecisionGround != "" || s.IncompatibleContentExplanation != "" || s.IncompatibleContentIllegal != "" || s.DecisionVisibility != nil || s.DecisionAccount != "" || s.Category != "" {
+			t.Errorf("statement of a keep decision = %+v; want no ground, restriction or category", s)
+		}
+		if !strings.Contains(s.DecisionFacts, "No restriction was imposed.") {
 			t.Errorf("facts = %q", s.DecisionFacts)
 		}
 	})
