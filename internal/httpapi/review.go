@@ -115,7 +115,12 @@ func (r reportRequest) Validate(maxText int) error {
 	if err := checkRequired("target_id", r.TargetID); err != nil {
 		return err
 	}
-	if err := validateID("target_user_id", r.TargetUserID); err != nil {
+	// The author is needed to count a strike, suspend and let them appeal.
+	if r.TargetType != string(moderation.TargetUser) {
+		if err := checkRequired("target_user_id", r.TargetUserID); err != nil {
+			return moderation.Errorf(moderation.EINVALID, "%s: the author of the %s", moderation.ErrorMessage(err), r.TargetType)
+		}
+	} else if err := validateID("target_user_id", r.TargetUserID); err != nil {
 		return err
 	}
 	// A user target is its own author: another target_user_id would point a

@@ -72,7 +72,7 @@ func TestReportSubmit(t *testing.T) {
 
 func TestReportBadInput(t *testing.T) {
 	ds := startDesk(t, nil, func(c *httpapi.Config) { c.MaxTextBytes = 100 })
-	const rest = `"target_type":"note","target_id":"n1","category":"spam"`
+	const rest = `"target_type":"note","target_id":"n1","target_user_id":"a1","category":"spam"`
 	tests := []struct {
 		name        string
 		body        string
@@ -84,17 +84,18 @@ func TestReportBadInput(t *testing.T) {
 		{"missing reporter_id", `{` + rest + `}`, "", 400, "invalid", []string{"reporter_id is required"}},
 		{"blank reporter_id", `{"reporter_id":"  ",` + rest + `}`, "", 400, "invalid", []string{"reporter_id is required"}},
 		{"missing target_id", `{"reporter_id":"r1","target_type":"note","category":"spam"}`, "", 400, "invalid", []string{"target_id is required"}},
-		{"missing target_type", `{"reporter_id":"r1","target_id":"n1","category":"spam"}`, "", 400, "invalid", []string{"target_type must be note, upload or user"}},
-		{"bad target_type", `{"reporter_id":"r1","target_type":"comment","target_id":"n1","category":"spam"}`, "", 400, "invalid", []string{"target_type must be note, upload or user"}},
-		{"target_type in capitals", `{"reporter_id":"r1","target_type":"NOTE","target_id":"n1","category":"spam"}`, "", 400, "invalid", []string{"target_type"}},
-		{"missing category", `{"reporter_id":"r1","target_type":"note","target_id":"n1"}`, "", 400, "invalid", []string{"category must be one of", "harassment"}},
-		{"unknown category", `{"reporter_id":"r1","target_type":"note","target_id":"n1","category":"rude"}`, "", 400, "invalid", []string{"category must be one of", "spam"}},
-		{"profanity is not reportable", `{"reporter_id":"r1","target_type":"note","target_id":"n1","category":"profanity"}`, "", 400, "invalid", []string{"category must be one of"}},
+		{"missing target_user_id", `{"reporter_id":"r1","target_type":"note","target_id":"n1","category":"spam"}`, "", 400, "invalid", []string{"target_user_id is required: the author of the note"}},
+		{"missing target_type", `{"reporter_id":"r1","target_id":"n1","target_user_id":"a1","category":"spam"}`, "", 400, "invalid", []string{"target_type must be note, upload or user"}},
+		{"bad target_type", `{"reporter_id":"r1","target_type":"comment","target_id":"n1","target_user_id":"a1","category":"spam"}`, "", 400, "invalid", []string{"target_type must be note, upload or user"}},
+		{"target_type in capitals", `{"reporter_id":"r1","target_type":"NOTE","target_id":"n1","target_user_id":"a1","category":"spam"}`, "", 400, "invalid", []string{"target_type"}},
+		{"missing category", `{"reporter_id":"r1","target_type":"note","target_id":"n1","target_user_id":"a1"}`, "", 400, "invalid", []string{"category must be one of", "harassment"}},
+		{"unknown category", `{"reporter_id":"r1","target_type":"note","target_id":"n1","target_user_id":"a1","category":"rude"}`, "", 400, "invalid", []string{"category must be one of", "spam"}},
+		{"profanity is not reportable", `{"reporter_id":"r1","target_type":"note","target_id":"n1","target_user_id":"a1","category":"profanity"}`, "", 400, "invalid", []string{"category must be one of"}},
 		{"bad contact_email", `{"reporter_id":"r1",` + rest + `,"contact_email":"not-an-address"}`, "", 400, "invalid", []string{"contact_email"}},
 		{"contact_email with a display name", `{"reporter_id":"r1",` + rest + `,"contact_email":"Bob <bob@example.org>"}`, "", 400, "invalid", []string{"contact_email"}},
 		{"explanation over 4000 characters", `{"reporter_id":"r1",` + rest + `,"explanation":"` + strings.Repeat("é", 4001) + `"}`, "", 400, "invalid", []string{"explanation is 4001 characters; the limit is 4000"}},
 		{"reporter_id with a control character", `{"reporter_id":"r\u00071",` + rest + `}`, "", 400, "invalid", []string{"reporter_id", "control"}},
-		{"target_user_id too long", `{"reporter_id":"r1",` + rest + `,"target_user_id":"` + strings.Repeat("u", 257) + `"}`, "", 400, "invalid", []string{"target_user_id is 257 bytes"}},
+		{"target_user_id too long", `{"reporter_id":"r1","target_type":"note","target_id":"n1","category":"spam","target_user_id":"` + strings.Repeat("u", 257) + `"}`, "", 400, "invalid", []string{"target_user_id is 257 bytes"}},
 		{"user target naming another user", `{"reporter_id":"r1","target_type":"user","target_id":"u1","target_user_id":"u2","category":"spam"}`, "", 400, "invalid", []string{"target_user_id must be empty or equal to target_id"}},
 		{"unknown field", `{"reporter_id":"r1",` + rest + `,"reason":"x"}`, "", 400, "invalid", []string{`unknown field "reason"`}},
 		{"field name in another case", `{"Reporter_ID":"r1",` + rest + `}`, "", 400, "invalid", []string{`unknown field "Reporter_ID"; fields are case-sensitive`}},
@@ -103,7 +104,7 @@ func TestReportBadInput(t *testing.T) {
 		{"reporter_id a number", `{"reporter_id":5,` + rest + `}`, "", 400, "invalid", []string{"reporter_id: expected string, got number"}},
 		{"target_id an object", `{"reporter_id":"r1","target_type":"note","target_id":{},"category":"spam"}`, "", 400, "invalid", []string{"target_id: expected string, got object"}},
 		{"text an array", `{"reporter_id":"r1",` + rest + `,"text":["a"]}`, "", 400, "invalid", []string{"text: expected string, got array"}},
-		{"category a bool", `{"reporter_id":"r1","target_type":"note","target_id":"n1","category":true}`, "", 400, "invalid", []string{"category: expected string, got bool"}},
+		{"category a bool", `{"reporter_id":"r1","target_type":"note","target_id":"n1","target_user_id":"a1","category":true}`, "", 400, "invalid", []string{"category: expected string, got bool"}},
 		{"not an object", `["r1"]`, "", 400, "invalid", []string{"request body must be a JSON object"}},
 		{"empty body", ``, "", 400, "invalid", []string{"request body is empty"}},
 		{"invalid JSON", `{"reporter_id":"r1",}`, "", 400, "invalid", []string{"invalid JSON at offset"}},
@@ -142,9 +143,9 @@ func TestReportBadInput(t *testing.T) {
 func TestReportRateLimit(t *testing.T) {
 	ds := startDesk(t, func(c *review.Config) { c.ReportLimit = 2 }, nil)
 	for _, target := range []string{"n1", "n2"} {
-		wantJSON(t, ds.post(t, "/v1/reports", backendKey.Secret, reportBody("r1", "note", target, "", "spam")), http.StatusAccepted, &receiptBody{})
+		wantJSON(t, ds.post(t, "/v1/reports", backendKey.Secret, reportBody("r1", "note", target, "a1", "spam")), http.StatusAccepted, &receiptBody{})
 	}
-	res := ds.post(t, "/v1/reports", backendKey.Secret, reportBody("r1", "note", "n3", "", "spam"))
+	res := ds.post(t, "/v1/reports", backendKey.Secret, reportBody("r1", "note", "n3", "a1", "spam"))
 	wantError(t, res, http.StatusTooManyRequests, "rate_limited", "reporter r1 has filed 2 reports")
 	secs, err := strconv.Atoi(res.header.Get("Retry-After"))
 	if err != nil || secs < 1 || secs > 3600 {
@@ -152,17 +153,17 @@ func TestReportRateLimit(t *testing.T) {
 	}
 	// A report already on file is returned, not counted; other reporters
 	// have their own limit.
-	wantJSON(t, ds.post(t, "/v1/reports", backendKey.Secret, reportBody("r1", "note", "n1", "", "spam")), http.StatusOK, &receiptBody{})
-	wantJSON(t, ds.post(t, "/v1/reports", backendKey.Secret, reportBody("r2", "note", "n3", "", "spam")), http.StatusAccepted, &receiptBody{})
+	wantJSON(t, ds.post(t, "/v1/reports", backendKey.Secret, reportBody("r1", "note", "n1", "a1", "spam")), http.StatusOK, &receiptBody{})
+	wantJSON(t, ds.post(t, "/v1/reports", backendKey.Secret, reportBody("r2", "note", "n3", "a1", "spam")), http.StatusAccepted, &receiptBody{})
 	// Only a rate-limited answer carries Retry-After.
-	if h := ds.post(t, "/v1/reports", backendKey.Secret, reportBody("r2", "note", "n4", "", "spam")).header.Get("Retry-After"); h != "" {
+	if h := ds.post(t, "/v1/reports", backendKey.Secret, reportBody("r2", "note", "n4", "a1", "spam")).header.Get("Retry-After"); h != "" {
 		t.Errorf("Retry-After %q on an accepted report", h)
 	}
 }
 
 func TestReviewRoles(t *testing.T) {
 	ds := startDesk(t, nil, nil)
-	report := reportBody("r1", "note", "n1", "", "spam")
+	report := reportBody("r1", "note", "n1", "a1", "spam")
 	tests := []struct {
 		name         string
 		method, path string
@@ -823,7 +824,7 @@ func TestCheckWhenTheDeskIsDown(t *testing.T) {
 	wantError(t, ds.post(t, "/v1/check", backendKey.Secret, `{"text":"`+reviewWord+`","content_id":"n2"}`), http.StatusServiceUnavailable, "unavailable")
 	wantError(t, ds.post(t, "/v1/check/batch", backendKey.Secret, `{"items":[{"text":"fine"},{"text":"`+reviewWord+`","content_id":"n2"}]}`),
 		http.StatusServiceUnavailable, "unavailable", "items[1]: ")
-	wantError(t, ds.post(t, "/v1/reports", backendKey.Secret, reportBody("r1", "note", "n3", "", "spam")), http.StatusServiceUnavailable, "unavailable")
+	wantError(t, ds.post(t, "/v1/reports", backendKey.Secret, reportBody("r1", "note", "n3", "a1", "spam")), http.StatusServiceUnavailable, "unavailable")
 
 	store.down.Store(false)
 	if cv := ds.check(t, `{"text":"`+reviewWord+`","user_id":"u1","content_id":"n2"}`); cv.CaseID == "" || cv.User == nil {
