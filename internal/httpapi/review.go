@@ -268,19 +268,18 @@ func (s *Server) listCases(c echo.Context) error {
 		return moderation.Errorf(moderation.EINVALID, "kind must be screening, report, suspension or appeal")
 	}
 	var err error
-	if f.Offset, err = intParam(c, "offset", 0, 0, 100000); err != nil {
+	if f.Offset, err = intParam(c, "offset", 0, 0, math.MaxInt32); err != nil {
 		return err
 	}
 	if f.Limit, err = intParam(c, "limit", 50, 1, review.MaxList); err != nil {
 		return err
 	}
-	items, err := s.desk.List(c.Request().Context(), f)
+	items, next, err := s.desk.List(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
 	res := casesResponse{Items: items}
-	if len(items) == f.Limit {
-		next := f.Offset + f.Limit
+	if next >= 0 {
 		res.NextOffset = &next
 	}
 	return c.JSON(http.StatusOK, res)

@@ -244,6 +244,8 @@ type Filter struct {
 	Status moderation.CaseStatus // default open
 	Lane   moderation.Lane       // "" for all
 	Kind   moderation.CaseKind   // "" for all
+	// Offset is where to start: 0, or the next position an earlier List
+	// returned.
 	Offset int
 	Limit  int // default and maximum 100
 }
@@ -255,8 +257,13 @@ const MaxList = 100
 const maxListScan = 50 * MaxList
 
 // List returns cases matching f: open ones in queue order (lane, then
-// priority, then age), claimed ones by lease end, closed ones newest first.
-func (d *Desk) List(ctx context.Context, f Filter) ([]moderation.Case, error) {
+// priority, then age), claimed ones by lease end, closed ones newest first;
+// and the Offset to pass for the next page, or -1 at the end. Positions
+// count every case of the status (and, for open cases, lane), whether or
+// not it matches the other filters, so a filtered page is read from where
+// the last one stopped; a page may come back short when the scan bound is
+// reached before it is full, with a next position all the same.
+func (d *Desk) List(ctx context.Context, f Filter) ([]moderation.Case, int, error) {
 	if f.Limit <= 0 || f.Limit > MaxList {
 		f.Limit = MaxList
 	}
@@ -277,32 +284,25 @@ func (d *Desk) List(ctx context.Context, f Filter) ([]moderation.Case, error) {
 	case moderation.CaseClosed:
 		indexes, desc = []string{idxClosed}, true
 	default:
-		return nil, moderation.Errorf(moderation.EINVALID, "status must be open, claimed or closed")
+		return nil, 0, moderation.Errorf(moderation.EINVALID, "status must be open, claimed or closed")
 	}
-	// Without a filter beyond the index, the offset skips whole indexes by
-	// their counts and starts inside the next. Other filters are applied
-	// to loaded cases, page by page, reading at most maxListScan cases, so
-	// a page is full unless an index ran out or the scan bound was hit.
-	var out []moderation.Case
-	skip, scanned := f.Offset, 0
-	direct := f.Kind == "" && (f.Lane == "" || f.Status == moderation.CaseOpen)
+	out := []moderation.Case{}
+	pos, scanned := 0, 0 // pos: where idx starts in the indexes one after another
 	for _, idx := range indexes {
-		start := 0
-		if direct {
-			n, err := d.cfg.Store.Count(ctx, idx)
-			if err != nil {
-				return nil, fmt.Errorf("list %s: %w", idx, err)
-			}
-			if skip >= n {
-				skip -= n
-				continue
-			}
-			start, skip = skip, 0
+		n, err := d.cfg.Store.Count(ctx, idx)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list %s: %w", idx, err)
 		}
-		for ; len(out) < f.Limit && scanned < maxListScan; start += MaxList {
+		for start := max(0, f.Offset-pos); start < n; {
+			if scanned >= maxListScan {
+				return out, pos + start, nil
+			}
 			members, err := d.cfg.Store.Range(ctx, idx, RangeQuery{Min: math.Inf(-1), Max: math.Inf(1), Desc: desc, Offset: start, Limit: MaxList})
 			if err != nil {
-				return nil, fmt.Errorf("list %s: %w", idx, err)
+				return nil, 0, fmt.Errorf("list %s: %w", idx, err)
+			}
+			if len(members) == 0 {
+				break // the index shrank meanwhile
 			}
 			scanned += len(members)
 			ids := make([]string, len(members))
@@ -311,29 +311,22 @@ func (d *Desk) List(ctx context.Context, f Filter) ([]moderation.Case, error) {
 			}
 			cases, err := loadMany[moderation.Case](ctx, d, keyCase, ids)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
-			for _, c := range cases {
+			for i, c := range cases {
 				if c.ID == "" || c.Status != f.Status || f.Lane != "" && c.Lane != f.Lane || f.Kind != "" && c.Kind != f.Kind {
 					continue
 				}
-				if skip > 0 {
-					skip--
-					continue
-				}
-				if len(out) < f.Limit {
-					out = append(out, c)
+				out = append(out, c)
+				if len(out) == f.Limit {
+					return out, pos + start + i + 1, nil
 				}
 			}
-			if len(members) < MaxList {
-				break
-			}
+			start += len(members)
 		}
+		pos += n
 	}
-	if out == nil {
-		out = []moderation.Case{}
-	}
-	return out, nil
+	return out, -1, nil
 }
 
 // Claim leases the most urgent open case in lanes (all lanes when empty) to

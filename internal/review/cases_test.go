@@ -69,7 +69,7 @@ func TestOpenScreeningCase(t *testing.T) {
 		if r.CaseID != id {
 			t.Errorf("report about a screened note went to %s, want %s", r.CaseID, id)
 		}
-		open, err := h.desk.List(ctx, review.Filter{})
+		open, _, err := h.desk.List(ctx, review.Filter{})
 		if err != nil || len(open) != 1 {
 			t.Errorf("List = %d cases, %v; want 1", len(open), err)
 		}
@@ -106,7 +106,7 @@ func TestRescreeningUnchangedText(t *testing.T) {
 		if again := open(); again != id {
 			t.Errorf("re-check of kept text returned %s, want the decided case %s", again, id)
 		}
-		if cases, _ := h.desk.List(ctx, review.Filter{}); len(cases) != 0 {
+		if cases, _, _ := h.desk.List(ctx, review.Filter{}); len(cases) != 0 {
 			t.Errorf("kept text is back in the queue: %d open cases", len(cases))
 		}
 		// Edited text is screened anew and gets a new case.
@@ -130,7 +130,7 @@ func TestClaimOrder(t *testing.T) {
 		child := h.report("r1", "child", "u1", moderation.ChildSafety)
 		h.clock.Advance(time.Second)
 
-		list, err := h.desk.List(t.Context(), review.Filter{})
+		list, _, err := h.desk.List(t.Context(), review.Filter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +142,7 @@ func TestClaimOrder(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("List = %v, want %v", got, want)
 		}
-		if low, err := h.desk.List(t.Context(), review.Filter{Lane: moderation.LaneLow, Limit: 1, Offset: 1}); err != nil || len(low) != 1 || low[0].ID != spamNew.CaseID {
+		if low, _, err := h.desk.List(t.Context(), review.Filter{Lane: moderation.LaneLow, Limit: 1, Offset: 1}); err != nil || len(low) != 1 || low[0].ID != spamNew.CaseID {
 			t.Errorf("List(low, offset 1, limit 1) = %v, %v", low, err)
 		}
 
@@ -163,11 +163,11 @@ func TestClaimOrder(t *testing.T) {
 			}
 		}
 		h.noClaim("m3")
-		claimed, err := h.desk.List(t.Context(), review.Filter{Status: moderation.CaseClaimed})
+		claimed, _, err := h.desk.List(t.Context(), review.Filter{Status: moderation.CaseClaimed})
 		if err != nil || len(claimed) != 5 {
 			t.Errorf("List(claimed) = %d cases, %v", len(claimed), err)
 		}
-		_, err = h.desk.List(t.Context(), review.Filter{Status: "lost"})
+		_, _, err = h.desk.List(t.Context(), review.Filter{Status: "lost"})
 		wantCode(t, err, moderation.EINVALID)
 	})
 }
@@ -212,10 +212,10 @@ func TestExpireLeasesRequeues(t *testing.T) {
 		if c.Status != moderation.CaseOpen || c.Lease != nil {
 			t.Fatalf("after expiry: %s, lease %+v", c.Status, c.Lease)
 		}
-		if open, err := h.desk.List(ctx, review.Filter{}); err != nil || len(open) != 1 {
+		if open, _, err := h.desk.List(ctx, review.Filter{}); err != nil || len(open) != 1 {
 			t.Errorf("List(open) = %d, %v", len(open), err)
 		}
-		if claimed, err := h.desk.List(ctx, review.Filter{Status: moderation.CaseClaimed}); err != nil || len(claimed) != 0 {
+		if claimed, _, err := h.desk.List(ctx, review.Filter{Status: moderation.CaseClaimed}); err != nil || len(claimed) != 0 {
 			t.Errorf("List(claimed) = %d, %v", len(claimed), err)
 		}
 	})
@@ -483,7 +483,7 @@ func TestClaimOrderWithinASecond(t *testing.T) {
 			want = append(want, h.report("r1", fmt.Sprintf("n%d", i), "u1", moderation.Spam).CaseID)
 			h.clock.Advance(10 * time.Millisecond)
 		}
-		list, err := h.desk.List(t.Context(), review.Filter{})
+		list, _, err := h.desk.List(t.Context(), review.Filter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -513,45 +513,47 @@ func TestListPages(t *testing.T) {
 		}
 		// An appeal-free queue: a Kind filter that matches nothing scans
 		// every page and returns an empty list, not null.
-		if got, err := h.desk.List(ctx, review.Filter{Kind: moderation.KindAppeal}); err != nil || got == nil || len(got) != 0 {
+		if got, _, err := h.desk.List(ctx, review.Filter{Kind: moderation.KindAppeal}); err != nil || got == nil || len(got) != 0 {
 			t.Errorf("List(appeals) = %v, %v", got, err)
 		}
-		var got []string
-		for off := 0; ; off += review.MaxList {
-			page, err := h.desk.List(ctx, review.Filter{Kind: moderation.KindReport, Offset: off})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range page {
-				got = append(got, c.ID)
-			}
-			if len(page) < review.MaxList {
-				break
+		// pages follows the next positions List returns to the end.
+		pages := func(f review.Filter) []string {
+			var ids []string
+			for n := 0; ; n++ {
+				page, next, err := h.desk.List(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range page {
+					ids = append(ids, c.ID)
+				}
+				if next < 0 || n > 1000 {
+					return ids
+				}
+				f.Offset = next
 			}
 		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
+		if got := pages(review.Filter{Kind: moderation.KindReport}); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("paged List: %d cases, want %d in creation order", len(got), len(want))
 		}
 
-		// Unfiltered pages cross lanes by offset: a high-lane case comes
-		// first, then the low lane, with nothing lost or repeated.
+		// Unfiltered pages cross lanes: a high-lane case comes first, then
+		// the low lane, with nothing lost or repeated. A kind filter that
+		// matches one case in each lane pages through the others.
 		hate := h.report("r9", "h1", "u2", moderation.Hate)
-		want = append([]string{hate.CaseID}, want...)
-		got = got[:0]
-		for off := 0; ; off += 7 {
-			page, err := h.desk.List(ctx, review.Filter{Offset: off, Limit: 7})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range page {
-				got = append(got, c.ID)
-			}
-			if len(page) < 7 {
-				break
-			}
+		if got := pages(review.Filter{Limit: 7}); fmt.Sprint(got) != fmt.Sprint(append([]string{hate.CaseID}, want...)) {
+			t.Errorf("unfiltered pages: %d cases, want %d in lane then creation order", len(got), len(want)+1)
 		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("unfiltered pages: %d cases, want %d in lane then creation order", len(got), len(want))
+		s1, err := h.desk.OpenScreeningCase(ctx, moderation.Content{Text: "a", UserID: "u3", ContentID: "s1"}, verdict(moderation.Harassment, 0.6))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2, err := h.desk.OpenScreeningCase(ctx, moderation.Content{Text: "b", UserID: "u3", ContentID: "s2"}, verdict(moderation.Spam, 0.5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pages(review.Filter{Kind: moderation.KindScreening, Limit: 1}); fmt.Sprint(got) != fmt.Sprint([]string{s1, s2}) {
+			t.Errorf("screening cases page by page = %v, want %v", got, []string{s1, s2})
 		}
 	})
 }

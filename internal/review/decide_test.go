@@ -29,7 +29,7 @@ func TestDecideNeedsTheLease(t *testing.T) {
 		if d.CaseID != r.CaseID || d.CaseKind != moderation.KindReport || d.Moderator != "m1" || d.Target != noteOf("n1", "u1") || !d.Notice || d.ContentRemoved || !d.DecidedAt.Equal(epoch) {
 			t.Errorf("decision = %+v", d)
 		}
-		if closed, err := h.desk.List(ctx, review.Filter{Status: moderation.CaseClosed}); err != nil || len(closed) != 1 || closed[0].ID != r.CaseID {
+		if closed, _, err := h.desk.List(ctx, review.Filter{Status: moderation.CaseClosed}); err != nil || len(closed) != 1 || closed[0].ID != r.CaseID {
 			t.Errorf("List(closed) = %v, %v", closed, err)
 		}
 		st, err := h.desk.UserStatus(ctx, "u1")
@@ -202,7 +202,7 @@ func TestStrikesProposeSuspensionOnce(t *testing.T) {
 			o := h.claimDecide("m1", r.CaseID, remove(moderation.Hate))
 			decisions = append(decisions, o.Decision.ID)
 			h.clock.Advance(time.Hour)
-			proposals, err := h.desk.List(ctx, review.Filter{Kind: moderation.KindSuspension})
+			proposals, _, err := h.desk.List(ctx, review.Filter{Kind: moderation.KindSuspension})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -210,7 +210,7 @@ func TestStrikesProposeSuspensionOnce(t *testing.T) {
 				t.Fatalf("after %d removals: %d suspension proposals, want %d", i+1, len(proposals), want)
 			}
 		}
-		proposals, _ := h.desk.List(ctx, review.Filter{Kind: moderation.KindSuspension})
+		proposals, _, _ := h.desk.List(ctx, review.Filter{Kind: moderation.KindSuspension})
 		p := h.caseOf(proposals[0].ID)
 		if p.Target != (moderation.Target{Type: moderation.TargetUser, ID: "u1", UserID: "u1"}) || p.Lane != moderation.LaneHigh || len(p.Strikes) != 3 || p.Strikes[2].DecisionID != decisions[2] {
 			t.Fatalf("proposal = %+v", p.Case)
@@ -235,7 +235,7 @@ func TestStrikesProposeSuspensionOnce(t *testing.T) {
 		// Further removals while suspended propose nothing.
 		r := h.report("r1", "n9", "u1", moderation.Hate)
 		h.claimDecide("m1", r.CaseID, remove(moderation.Hate))
-		if proposals, _ := h.desk.List(ctx, review.Filter{Kind: moderation.KindSuspension}); len(proposals) != 0 {
+		if proposals, _, _ := h.desk.List(ctx, review.Filter{Kind: moderation.KindSuspension}); len(proposals) != 0 {
 			t.Errorf("%d new proposals for a suspended user", len(proposals))
 		}
 		// The suspension ends on its own.
@@ -254,7 +254,7 @@ func TestStrikesOutsideTheWindowProposeNothing(t *testing.T) {
 			h.claimDecide("m1", r.CaseID, remove(moderation.Spam))
 			h.clock.Advance(25 * time.Hour)
 		}
-		if proposals, _ := h.desk.List(t.Context(), review.Filter{Kind: moderation.KindSuspension}); len(proposals) != 0 {
+		if proposals, _, _ := h.desk.List(t.Context(), review.Filter{Kind: moderation.KindSuspension}); len(proposals) != 0 {
 			t.Errorf("%d proposals from strikes a day apart with a one-day window", len(proposals))
 		}
 	})

@@ -137,7 +137,7 @@ const (
 
 func idxQueue(l moderation.Lane) string { return "queue:" + string(l) }
 
-// idxCaseReports indexes a case's reports by filing time (ms).
+// idxCaseReports indexes a case's reports by their number in the case.
 func idxCaseReports(caseID string) string { return "case-reports:" + caseID }
 
 func targetKey(t moderation.Target) string { return keyTarget + string(t.Type) + ":" + t.ID }

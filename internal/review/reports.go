@@ -89,12 +89,13 @@ func (d *Desk) Submit(ctx context.Context, r moderation.Report) (report moderati
 		report.Status = moderation.ReportReceived
 		report.CreatedAt = t.now
 		var applied []string
+		seq := 0 // the report's number in its case, which orders the case's reports
 		defer func() {
 			if created {
 				t.put(keyReport+report.ID, reportDoc{Report: report, Applied: applied}, 0)
 				t.put(dedupe, report.ID, 0)
 				t.put(keyRep+r.ReporterID, rec, 0)
-				t.tx.Add(idxCaseReports(report.CaseID), report.ID, float64(t.now.UnixMilli()))
+				t.tx.Add(idxCaseReports(report.CaseID), report.ID, float64(seq))
 				t.audit(moderation.AuditEntry{Actor: "reporter:" + r.ReporterID, Action: "report.received", TargetType: r.Target.Type, TargetID: r.Target.ID, CaseID: report.CaseID})
 			}
 		}()
@@ -111,6 +112,7 @@ func (d *Desk) Submit(ctx context.Context, r moderation.Report) (report moderati
 				rec.Upheld++
 				applied = []string{dec.ID}
 				latest.ReportCount++
+				seq = latest.ReportCount
 				t.put(keyCase+latest.ID, latest, 0) // not saveCase: its place among closed cases stays
 				emitResolved(t, report)
 				created = true
@@ -137,6 +139,7 @@ func (d *Desk) Submit(ctx context.Context, r moderation.Report) (report moderati
 		// A reporter has at most one report in an open case (the dedupe
 		// key), so the count is of distinct reporters.
 		c.ReportCount++
+		seq = c.ReportCount
 		c.Reporters = math.Round((c.Reporters+rec.Weight())*1000) / 1000
 		saveCase(t, c)
 		created = true

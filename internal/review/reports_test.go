@@ -199,7 +199,7 @@ func TestReportAfterDecision(t *testing.T) {
 		if !created || late.CaseID != other.CaseID || late.Status != moderation.ReportResolved || late.Outcome != moderation.ReportUpheld || late.DecisionID != dec.ID {
 			t.Errorf("report about removed content = %+v; want it resolved by %s", late, dec.ID)
 		}
-		if open, _ := h.desk.List(ctx, review.Filter{}); len(open) != 0 {
+		if open, _, _ := h.desk.List(ctx, review.Filter{}); len(open) != 0 {
 			t.Errorf("a report about removed content opened a case: %d open", len(open))
 		}
 		if got, err := h.desk.Report(ctx, late.ID); err != nil || got.Outcome != moderation.ReportUpheld {
