@@ -218,7 +218,7 @@ func (c *config) LogValue() slog.Value {
 	if rulesDir == "" {
 		rulesDir = "bundled"
 	}
-	webhook := "off (events stay in the outbox)"
+	webhook := "off (no events recorded)"
 	if c.WebhookURL != "" {
 		webhook = endpointOnly(c.WebhookURL)
 	}

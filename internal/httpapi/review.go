@@ -26,9 +26,6 @@ const (
 	maxStatement   = 5000
 )
 
-// maxSuspendDays is the longest suspension the desk accepts.
-const maxSuspendDays = 3650
-
 // routeReview mounts the review desk's endpoints.
 func (s *Server) routeReview(e *echo.Echo) {
 	backend, moderator, admin := s.require(RoleBackend), s.require(RoleModerator), s.require(RoleAdmin)
@@ -511,8 +508,8 @@ func (s *Server) suspend(c echo.Context) error {
 		return moderation.Errorf(moderation.EINVALID, "days is required: a number of days, or 0 to suspend indefinitely")
 	}
 	// The desk checks the same range, but names its own field, suspend_days.
-	if *body.Days < 0 || *body.Days > maxSuspendDays {
-		return moderation.Errorf(moderation.EINVALID, "days must be 1 to %d, or 0 to suspend indefinitely", maxSuspendDays)
+	if *body.Days < 0 || *body.Days > review.MaxSuspendDays {
+		return moderation.Errorf(moderation.EINVALID, "days must be 1 to %d, or 0 to suspend indefinitely", review.MaxSuspendDays)
 	}
 	cats := make([]moderation.Category, 0, len(body.Categories))
 	for i, cat := range body.Categories {

@@ -403,15 +403,20 @@ func (d *Desk) claimOne(ctx context.Context, id, moderator string) (moderation.C
 		if c.Status != moderation.CaseOpen || c.OriginalDecider == moderator {
 			return nil
 		}
-		c.Status = moderation.CaseClaimed
-		c.Lease = &moderation.Lease{Moderator: moderator, Until: t.now.Add(d.cfg.Lease)}
-		c.History = append(c.History, moderation.CaseEvent{At: t.now, Actor: moderator, Action: "claimed"})
-		saveCase(t, &c)
-		t.audit(moderation.AuditEntry{Actor: moderator, Action: "case.claimed", TargetType: c.Target.Type, TargetID: c.Target.ID, CaseID: c.ID})
+		d.lease(t, &c, moderator)
 		taken = true
 		return nil
 	})
 	return c, taken, err
+}
+
+// lease leases c to moderator for the configured time.
+func (d *Desk) lease(t *txn, c *moderation.Case, moderator string) {
+	c.Status = moderation.CaseClaimed
+	c.Lease = &moderation.Lease{Moderator: moderator, Until: t.now.Add(d.cfg.Lease)}
+	c.History = append(c.History, moderation.CaseEvent{At: t.now, Actor: moderator, Action: "claimed"})
+	saveCase(t, c)
+	t.audit(moderation.AuditEntry{Actor: moderator, Action: "case.claimed", TargetType: c.Target.Type, TargetID: c.Target.ID, CaseID: c.ID})
 }
 
 // ExpireLeases returns the cases whose leases have run out to their queues.

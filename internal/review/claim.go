@@ -29,11 +29,7 @@ func (d *Desk) ClaimCase(ctx context.Context, moderator, id string) (moderation.
 		case c.OriginalDecider == moderator:
 			return moderation.Errorf(moderation.EFORBIDDEN, "case %s is an appeal against your own decision; another moderator must decide it", id)
 		}
-		c.Status = moderation.CaseClaimed
-		c.Lease = &moderation.Lease{Moderator: moderator, Until: t.now.Add(d.cfg.Lease)}
-		c.History = append(c.History, moderation.CaseEvent{At: t.now, Actor: moderator, Action: "claimed"})
-		saveCase(t, &c)
-		t.audit(moderation.AuditEntry{Actor: moderator, Action: "case.claimed", TargetType: c.Target.Type, TargetID: c.Target.ID, CaseID: c.ID})
+		d.lease(t, &c, moderator)
 		return nil
 	})
 	return c, err

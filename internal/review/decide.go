@@ -87,6 +87,15 @@ const MaxBulk = 100
 // case succeeds or fails on its own.
 func (d *Desk) DecideBulk(ctx context.Context, moderator string, ids []string, req DecisionRequest) []BulkResult {
 	out := make([]BulkResult, len(ids))
+	if req.Action == moderation.ActionEscalate {
+		// Escalation releases the case, so a retried bulk request would
+		// escalate every case a second time.
+		err := moderation.Errorf(moderation.EINVALID, "escalate cases one at a time, not in bulk")
+		for i, id := range ids {
+			out[i] = BulkResult{CaseID: id, Err: err}
+		}
+		return out
+	}
 	for i, id := range ids {
 		r := req
 		if r.IdempotencyKey != "" {

@@ -625,3 +625,14 @@ func TestDecideManyReports(t *testing.T) {
 		}
 	})
 }
+
+func TestBulkEscalateRefused(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		r := h.report("r1", "n1", "u1", moderation.Spam)
+		res := h.desk.DecideBulk(t.Context(), "m1", []string{r.CaseID}, review.DecisionRequest{Action: moderation.ActionEscalate, Reason: "flood"})
+		wantCode(t, res[0].Err, moderation.EINVALID)
+		if c := h.caseOf(r.CaseID); c.Lane != moderation.LaneLow || c.EscalatedTo != "" {
+			t.Errorf("case after a refused bulk escalation: lane %s, escalated to %q", c.Lane, c.EscalatedTo)
+		}
+	})
+}

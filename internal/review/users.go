@@ -145,9 +145,13 @@ func dedupe(cats []moderation.Category) []moderation.Category {
 	return out
 }
 
+// MaxSuspendDays is the longest suspension with an end; longer is
+// indefinite (0 days).
+const MaxSuspendDays = 3650
+
 func checkSuspendDays(days int) error {
-	if days < 0 || days > 3650 {
-		return moderation.Errorf(moderation.EINVALID, "suspend_days must be 1 to 3650 days, or 0 to suspend indefinitely")
+	if days < 0 || days > MaxSuspendDays {
+		return moderation.Errorf(moderation.EINVALID, "suspend_days must be 1 to %d days, or 0 to suspend indefinitely", MaxSuspendDays)
 	}
 	return nil
 }
