@@ -332,16 +332,24 @@ func (tx *recordsTx) fail(err error) {
 func (tx *recordsTx) Get(key string) ([]byte, bool, error) {
 	tx.check()
 	k := tx.r.docKey(key)
-	if err := tx.rtx.Watch(tx.ctx, k).Err(); err != nil {
-		err = unavailable("update: watch", err)
+	// WATCH and GET go in one round trip on the transaction's connection:
+	// Redis runs them in order, so the value read is one the watch covers.
+	var get *redis.StringCmd
+	_, err := tx.rtx.Pipelined(tx.ctx, func(p redis.Pipeliner) error {
+		p.Do(tx.ctx, "WATCH", k)
+		get = p.Get(tx.ctx, k)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) { // Pipelined reports GET's redis.Nil too
+		err = unavailable("update: watch and get", err)
 		tx.fail(err)
 		return nil, false, err
 	}
-	v, ok, err := getDoc(tx.ctx, tx.rtx, k, "update: get")
-	if err != nil {
-		tx.fail(err)
+	v, err := get.Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, false, nil
 	}
-	return v, ok, err
+	return append([]byte{}, v...), true, nil
 }
 
 func (tx *recordsTx) Put(key string, value []byte, ttl time.Duration) {
