@@ -66,15 +66,18 @@ func (r *Records) Update(ctx context.Context, fn func(tx review.Tx) error) error
 			tx := &recordsTx{ctx: ctx, r: r, rtx: rtx}
 			fnErr = fn(tx)
 			tx.done = true
-			if fnErr != nil {
-				return fnErr
-			}
-			if tx.err != nil {
+			if fnErr != nil || tx.err != nil || len(tx.ops) == 0 {
+				// No EXEC will clear the watches, and go-redis does not
+				// know about the ones Get sent: clear them before the
+				// connection goes back to the pool.
+				if tx.watched {
+					_ = rtx.Unwatch(ctx).Err()
+				}
 				txErr = tx.err
+				if fnErr != nil {
+					return fnErr
+				}
 				return txErr
-			}
-			if len(tx.ops) == 0 {
-				return nil
 			}
 			_, err := rtx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 				for _, op := range tx.ops {
@@ -313,6 +316,8 @@ type recordsTx struct {
 	ops  []func(p redis.Pipeliner)
 	err  error // the first failed read or invalid write
 	done bool
+	// watched: Get sent a WATCH, which only EXEC or UNWATCH clears.
+	watched bool
 }
 
 func (tx *recordsTx) check() {
@@ -335,6 +340,7 @@ func (tx *recordsTx) Get(key string) ([]byte, bool, error) {
 	// WATCH and GET go in one round trip on the transaction's connection:
 	// Redis runs them in order, so the value read is one the watch covers.
 	var get *redis.StringCmd
+	tx.watched = true
 	_, err := tx.rtx.Pipelined(tx.ctx, func(p redis.Pipeliner) error {
 		p.Do(tx.ctx, "WATCH", k)
 		get = p.Get(tx.ctx, k)

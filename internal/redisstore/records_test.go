@@ -312,3 +312,46 @@ func BenchmarkRecordsUpdate(b *testing.B) {
 	r, _, _ := newRecords(b)
 	storetest.BenchmarkRecordsUpdate(b, r)
 }
+
+// TestRecordsLeaveNoWatches: an Update that writes nothing, or fails, must
+// not leave its keys watched on the pooled connection, or the next Update on
+// that connection would be aborted by a change to a key it never read.
+func TestRecordsLeaveNoWatches(t *testing.T) {
+	ctx := t.Context()
+	srv := redistest.Shared(t)
+	one := redis.NewClient(&redis.Options{Addr: srv.Addr, PoolSize: 1}) // every Update on the same connection
+	t.Cleanup(func() { one.Close() })
+	other := srv.Client(t)
+	prefix := redistest.Prefix()
+	r := redisstore.NewRecords(one, prefix)
+	for _, tc := range []struct {
+		name string
+		fn   func(tx review.Tx) error
+	}{
+		{"read only", func(tx review.Tx) error { _, _, err := tx.Get("a"); return err }},
+		{"failed", func(tx review.Tx) error {
+			_, _, _ = tx.Get("a")
+			tx.Put("a", []byte("x"), 0)
+			return errors.New("changed my mind")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_ = r.Update(ctx, tc.fn)
+			if err := other.Set(ctx, prefix+"doc:a", tc.name, 0).Err(); err != nil {
+				t.Fatal(err)
+			}
+			runs := 0
+			err := r.Update(ctx, func(tx review.Tx) error {
+				runs++
+				if _, _, err := tx.Get("b"); err != nil {
+					return err
+				}
+				tx.Put("b", []byte("y"), 0)
+				return nil
+			})
+			if err != nil || runs != 1 {
+				t.Errorf("an unrelated Update after a %s one ran %d times, %v; want once", tc.name, runs, err)
+			}
+		})
+	}
+}

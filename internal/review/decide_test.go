@@ -1,6 +1,7 @@
 package review_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -635,4 +636,61 @@ func TestBulkEscalateRefused(t *testing.T) {
 			t.Errorf("case after a refused bulk escalation: lane %s, escalated to %q", c.Lane, c.EscalatedTo)
 		}
 	})
+}
+
+// rangeHook is a Store that runs a function once, the first time the
+// reports of a case are read: a window into the middle of a job.
+type rangeHook struct {
+	review.Store
+	once func()
+}
+
+func (s *rangeHook) Range(ctx context.Context, index string, q review.RangeQuery) ([]review.Scored, error) {
+	out, err := s.Store.Range(ctx, index, q)
+	if f := s.once; f != nil && strings.HasPrefix(index, "case-reports:") {
+		s.once = nil
+		f()
+	}
+	return out, err
+}
+
+// TestJobRacingAReversal: a job that read the decision before it was
+// reversed must not resolve the reports by the old decision after the
+// reversal's job has run.
+func TestJobRacingAReversal(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			store := &rangeHook{Store: b.new(t)}
+			h := newHarness(t, store, review.Config{})
+			ctx := t.Context()
+			r := h.report("r1", "n1", "u1", moderation.Harassment)
+			h.claimCase("m1", r.CaseID)
+			req := remove(moderation.Harassment)
+			req.Reason = "insult"
+			o, err := h.desk.Decide(ctx, "m1", r.CaseID, req) // not h.decide: its job must not run yet
+			if err != nil {
+				t.Fatal(err)
+			}
+			store.once = func() {
+				appeal, _, err := h.desk.Appeal(ctx, "u1", o.Decision.ID, "it was a quote")
+				if err != nil {
+					t.Fatal(err)
+				}
+				h.claimCase("m2", appeal.ID)
+				if _, err := h.desk.Decide(ctx, "m2", appeal.ID, review.DecisionRequest{Action: moderation.ActionReverse, Reason: "a quote"}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := h.desk.Work(ctx); err != nil { // the reversal's job; the first is held
+					t.Fatal(err)
+				}
+			}
+			if _, err := h.desk.Work(ctx); err != nil {
+				t.Fatal(err)
+			}
+			rec := h.caseOf(r.CaseID).Reports[0].Reporter
+			if rec.Upheld != 0 || rec.Rejected != 1 {
+				t.Errorf("reporter after a job raced the reversal: %+v; want 0 upheld, 1 rejected", rec.Reporter)
+			}
+		})
+	}
 }

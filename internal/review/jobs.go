@@ -141,11 +141,17 @@ func (d *Desk) resolveReports(ctx context.Context, j job) error {
 	}
 }
 
-// applyToReport resolves one report by dec, moves its reporter's track
+// applyToReport resolves one report by dec (re-read), moves its reporter's track
 // record from the report's previous outcome to the new one, and tells the
 // product. A report dec was already applied to, in its current state
 // (upheld, or reversed), is left alone.
 func applyToReport(t *txn, id string, dec moderation.Decision) error {
+	// The decision as it is now, read in this transaction: a job that
+	// loaded it before a reversal must not apply the old state over the
+	// reversal's.
+	if ok, err := t.get(keyDec+dec.ID, &dec); err != nil || !ok {
+		return err
+	}
 	var r reportDoc
 	if ok, err := t.get(keyReport+id, &r); err != nil || !ok {
 		return err
@@ -178,6 +184,6 @@ func applyToReport(t *txn, id string, dec moderation.Decision) error {
 	r.Applied = append(r.Applied, mark)
 	t.put(keyReport+id, r, 0)
 	t.put(keyRep+r.ReporterID, rec, 0)
-	emitResolved(t, r.Report)
+	emitResolved(t, r.Report, dec.ReversedBy != "")
 	return nil
 }

@@ -114,7 +114,7 @@ func (d *Desk) Submit(ctx context.Context, r moderation.Report) (report moderati
 				latest.ReportCount++
 				seq = latest.ReportCount
 				t.put(keyCase+latest.ID, latest, 0) // not saveCase: its place among closed cases stays
-				emitResolved(t, report)
+				emitResolved(t, report, false)
 				created = true
 				return nil
 			}
@@ -211,9 +211,11 @@ func (d *Desk) Report(ctx context.Context, id string) (moderation.Report, error)
 	return r.Report, nil
 }
 
-// emitResolved tells the product a report is resolved.
-func emitResolved(t *txn, r moderation.Report) {
-	t.emit(moderation.EventReportResolved, map[string]any{"report_id": r.ID, "reporter_id": r.ReporterID, "case_id": r.CaseID, "target": r.Target, "outcome": r.Outcome, "reason": r.Reason, "decision_id": r.DecisionID})
+// emitResolved tells the product a report is resolved. Events are not
+// ordered: "decision_reversed" tells the final word (a reversal on appeal)
+// from the first.
+func emitResolved(t *txn, r moderation.Report, reversed bool) {
+	t.emit(moderation.EventReportResolved, map[string]any{"report_id": r.ID, "reporter_id": r.ReporterID, "case_id": r.CaseID, "target": r.Target, "outcome": r.Outcome, "reason": r.Reason, "decision_id": r.DecisionID, "decision_reversed": reversed})
 }
 
 // resolve fills in a report's outcome from the decision on its case.

@@ -128,7 +128,14 @@ func NewStatement(dec moderation.Decision) Statement {
 		}
 		s.DecisionGround = "DECISION_GROUND_INCOMPATIBLE_CONTENT"
 		s.IncompatibleContentGround = "Acceptable use policy"
-		s.IncompatibleContentExplanation = "Breaks the acceptable use policy: " + strings.Join(names, ", ")
+		s.IncompatibleContentExplanation = "Breaks the acceptable use policy"
+		if len(names) > 0 {
+			s.IncompatibleContentExplanation += ": " + strings.Join(names, ", ")
+		}
+		if s.Category == "" {
+			// A direct suspension may name no category; the schema wants one.
+			s.Category = "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE"
+		}
 		s.IncompatibleContentIllegal = "No"
 		if slices.Contains(dec.Categories, moderation.ChildSafety) {
 			s.IncompatibleContentIllegal = "Yes"
