@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -31,10 +32,10 @@ func (s *Server) routeReview(e *echo.Echo) {
 	backend, moderator, admin := s.require(RoleBackend), s.require(RoleModerator), s.require(RoleAdmin)
 	either := s.require(RoleBackend, RoleModerator)
 	e.POST("/v1/reports", s.submitReport, backend)
-	e.GET("/v1/reports/:id", s.getReport, backend)
+	e.GET("/v1/reports/:id", getByID(s.desk.Report), backend)
 	e.POST("/v1/appeals", s.submitAppeal, backend)
 	e.GET("/v1/review/items", s.listCases, moderator)
-	e.GET("/v1/review/items/:id", s.getCase, moderator)
+	e.GET("/v1/review/items/:id", getByID(s.desk.Case), moderator)
 	e.POST("/v1/review/claim", s.claimNext, moderator)
 	e.POST("/v1/review/items/:id/claim", s.claimCase, moderator)
 	e.POST("/v1/review/items/:id/decision", s.decide, moderator)
@@ -42,8 +43,23 @@ func (s *Server) routeReview(e *echo.Echo) {
 	e.POST("/v1/users/:id/suspensions", s.suspend, moderator)
 	e.DELETE("/v1/users/:id/suspensions/current", s.lift, moderator)
 	e.GET("/v1/users/:id/status", s.userStatus, either)
-	e.GET("/v1/decisions/:id/statement", s.statement, either)
+	e.GET("/v1/decisions/:id/statement", getByID(s.desk.Statement), either)
 	e.GET("/v1/audit", s.audit, admin)
+}
+
+// getByID handles the GET of one thing by the :id in its path.
+func getByID[T any](get func(context.Context, string) (T, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c)
+		if err != nil {
+			return err
+		}
+		v, err := get(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, v)
+	}
 }
 
 // actor is the name of the caller's key: the moderator of record.
@@ -190,19 +206,6 @@ func (s *Server) submitReport(c echo.Context) error {
 	return c.JSON(status, receipt{ID: r.ID, CaseID: r.CaseID, Status: string(moderation.ReportReceived)})
 }
 
-// getReport handles GET /v1/reports/:id.
-func (s *Server) getReport(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	r, err := s.desk.Report(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, r)
-}
-
 // appealRequest is the body of POST /v1/appeals.
 type appealRequest struct {
 	UserID     string `json:"user_id"`
@@ -307,19 +310,6 @@ func intParam(c echo.Context, name string, def, lo, hi int) (int, error) {
 		return 0, moderation.Errorf(moderation.EINVALID, "%s must be a whole number from %d to %d", name, lo, hi)
 	}
 	return n, nil
-}
-
-// getCase handles GET /v1/review/items/:id.
-func (s *Server) getCase(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	v, err := s.desk.Case(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, v)
 }
 
 type claimRequest struct {
@@ -576,19 +566,6 @@ func (s *Server) userStatus(c echo.Context) error {
 		res.Suspended, res.Until, res.Reason, res.SuspensionID = true, sus.Until, sus.Reason, sus.ID
 	}
 	return c.JSON(http.StatusOK, res)
-}
-
-// statement handles GET /v1/decisions/:id/statement.
-func (s *Server) statement(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	st, err := s.desk.Statement(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, st)
 }
 
 // audit handles GET /v1/audit?after=&actor=&target_id=&limit=.
