@@ -179,6 +179,14 @@ func (r reportRequest) report() moderation.Report {
 	}
 }
 
+// receiptStatus is 202 for something new, 200 for one already on file.
+func receiptStatus(created bool) int {
+	if created {
+		return http.StatusAccepted
+	}
+	return http.StatusOK
+}
+
 type receipt struct {
 	ID     string `json:"id"`
 	CaseID string `json:"case_id"`
@@ -199,11 +207,7 @@ func (s *Server) submitReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusAccepted
-	}
-	return c.JSON(status, receipt{ID: r.ID, CaseID: r.CaseID, Status: string(moderation.ReportReceived)})
+	return c.JSON(receiptStatus(created), receipt{ID: r.ID, CaseID: r.CaseID, Status: string(moderation.ReportReceived)})
 }
 
 // appealRequest is the body of POST /v1/appeals.
@@ -237,11 +241,7 @@ func (s *Server) submitAppeal(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusAccepted
-	}
-	return c.JSON(status, receipt{ID: cs.ID, CaseID: cs.ID, Status: string(moderation.ReportReceived)})
+	return c.JSON(receiptStatus(created), receipt{ID: cs.ID, CaseID: cs.ID, Status: string(moderation.ReportReceived)})
 }
 
 type casesResponse struct {
