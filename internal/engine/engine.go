@@ -59,7 +59,12 @@ type Options struct {
 	// much per call, and a check never waits for a store that hangs.
 	StoreTimeout time.Duration
 	// Waves counts identical texts across users for the $wave detector.
-	Waves  moderation.WaveCounter
+	Waves moderation.WaveCounter
+	// Classifier is a statistical model whose estimates add to the rules'
+	// scores (see modelScore); ClassifierID names it (its version) in the
+	// policy version. Optional.
+	Classifier   moderation.Classifier
+	ClassifierID string
 	Logger *slog.Logger
 	Now    func() time.Time
 }
@@ -97,7 +102,7 @@ func New(set *rules.Set, opts Options) (*Engine, error) {
 // swap compiles set and, if it compiles, puts it in force and returns its
 // policy version. On error the rules in force stay.
 func (e *Engine) swap(set *rules.Set) (string, error) {
-	h := sha256.Sum256([]byte(codeVersion + "\x00" + set.Version + "\x00" + e.opts.DetectorID))
+	h := sha256.Sum256([]byte(codeVersion + "\x00" + set.Version + "\x00" + e.opts.DetectorID + "\x00" + e.opts.ClassifierID))
 	c, err := compile(set, hex.EncodeToString(h[:])[:16])
 	if err != nil {
 		return "", err
@@ -135,6 +140,9 @@ func (e *Engine) Screen(ctx context.Context, c moderation.Content) (moderation.V
 			// The detector reads the text as sent: folding strips the
 			// accents that tell French, Spanish and Portuguese apart.
 			v := cur.screen(&f, e.opts.Detector.Detect(c.Text))
+			if e.opts.Classifier != nil {
+				addModel(&v, e.opts.Classifier.Classify(c.Text), cur.thresholds)
+			}
 			e.store(ctx, key, v)
 			return v, nil
 		})
@@ -157,6 +165,38 @@ func (e *Engine) Screen(ctx context.Context, c moderation.Content) (moderation.V
 	return v, nil
 }
 
+// Model scores map onto the policy's scale: a probability at the model's
+// threshold scores the category's review threshold, and the probability 1
+// scores modelCeiling of the way from review to block. A model alone puts
+// content before a human; it never blocks without a rule agreeing.
+const modelCeiling = 0.9
+
+// addModel adds the classifier's estimates at or above their thresholds to
+// v as "model" signals, combined with the rules' scores as independent
+// evidence.
+func addModel(v *moderation.Verdict, scores []moderation.ModelScore, th map[moderation.Category]rules.Threshold) {
+	for _, ms := range scores {
+		t, ok := th[ms.Category]
+		if !ok || ms.P < ms.Threshold || ms.Threshold >= 1 || t.Block <= t.Review {
+			continue
+		}
+		score := round(t.Review + modelCeiling*(t.Block-t.Review)*(ms.P-ms.Threshold)/(1-ms.Threshold))
+		v.Signals = append(v.Signals, moderation.Signal{Name: "model", Category: ms.Category, Score: score, Detail: "p=" + strconv.FormatFloat(round(ms.P), 'f', -1, 64)})
+		combine(v, ms.Category, score)
+	}
+}
+
+// combine adds score to v's score for cat as independent evidence.
+func combine(v *moderation.Verdict, cat moderation.Category, score float64) {
+	for i := range v.Categories {
+		if v.Categories[i].Category == cat {
+			v.Categories[i].Score = round(1 - (1-v.Categories[i].Score)*(1-score))
+			return
+		}
+	}
+	v.Categories = append(v.Categories, moderation.CategoryScore{Category: cat, Score: score})
+}
+
 // wave adds the $wave signal when many users sent the same text recently.
 func (e *Engine) wave(ctx context.Context, cur *compiled, key, user string, v *moderation.Verdict) {
 	rule, ok := cur.detector["wave"]
@@ -175,13 +215,7 @@ func (e *Engine) wave(ctx context.Context, cur *compiled, key, user string, v *m
 		return
 	}
 	v.Signals = append(v.Signals, moderation.Signal{Name: "wave", Category: r.Category, Score: r.Score, Detail: strconv.Itoa(n) + " users sent this text"})
-	for i := range v.Categories {
-		if v.Categories[i].Category == r.Category {
-			v.Categories[i].Score = round(1 - (1-v.Categories[i].Score)*(1-r.Score))
-			return
-		}
-	}
-	v.Categories = append(v.Categories, moderation.CategoryScore{Category: r.Category, Score: r.Score})
+	combine(v, r.Category, r.Score)
 }
 
 // cacheKey names a verdict: the rules' version and the hash of the folded

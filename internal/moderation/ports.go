@@ -37,3 +37,10 @@ type WaveCounter interface {
 type Pinger interface {
 	Ping(ctx context.Context) error
 }
+
+// Classifier is a statistical model that scores a text per category. It
+// must be safe for concurrent use and fast: the check path calls it on
+// every cache miss.
+type Classifier interface {
+	Classify(text string) []ModelScore
+}

@@ -72,3 +72,13 @@ func (v Verdict) Score(c Category) float64 {
 	}
 	return 0
 }
+
+// ModelScore is a statistical model's estimate for one category: the
+// probability, and the probability at which the model's operating point
+// says a human should review (chosen when the model was trained, for a low
+// false-positive rate).
+type ModelScore struct {
+	Category  Category
+	P         float64
+	Threshold float64
+}
