@@ -4,7 +4,7 @@ GOLANGCI  ?= $(shell command -v golangci-lint 2>/dev/null || echo $(shell $(GO) 
 GOLANGCI_VERSION ?= v2.6.2
 FUZZTIME  ?= 10s
 
-.PHONY: all build test fuzz lint bench bench-http run clean
+.PHONY: all build test fuzz lint bench bench-http run clean eval-gate eval-baseline
 
 all: lint test
 
@@ -17,6 +17,16 @@ run:
 ## test: every unit, contract and end-to-end test, with the race detector
 test:
 	$(GO) test -race -count=1 ./...
+
+## eval-gate: fail when a figure on the labelled dev files is worse than the
+## committed baseline (.ci/eval-baseline.json); eval-baseline rewrites it
+EVAL_DATA ?= ../shared/data/eval
+eval-gate:
+	@test -d $(EVAL_DATA) || { echo "no labelled data in $(EVAL_DATA); set EVAL_DATA"; exit 1; }
+	$(GO) run ./cmd/aup eval --baseline .ci/eval-baseline.json $(EVAL_DATA)/*.jsonl
+
+eval-baseline:
+	$(GO) run ./cmd/aup eval --write-baseline .ci/eval-baseline.json $(EVAL_DATA)/*.jsonl
 
 ## fuzz: each fuzz target for FUZZTIME
 fuzz:

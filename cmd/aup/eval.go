@@ -16,13 +16,25 @@ import (
 // eval measures the engine on labelled files and prints the figures.
 func eval(ctx context.Context, cfg *config, args []string, stdout io.Writer) error {
 	var files []string
+	var baseline, writeBaseline string
 	notes, asJSON := false, false
-	for _, a := range args {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
 		switch {
 		case a == "--notes":
 			notes = true
 		case a == "--json":
 			asJSON = true
+		case a == "--baseline" || a == "--write-baseline":
+			if i+1 == len(args) {
+				return usageError(fmt.Sprintf("aup eval: %s needs a file name", a))
+			}
+			i++
+			if a == "--baseline" {
+				baseline = args[i]
+			} else {
+				writeBaseline = args[i]
+			}
 		case strings.HasPrefix(a, "-"):
 			return usageError(fmt.Sprintf("aup eval: unknown flag %s", a))
 		default:
@@ -59,7 +71,44 @@ func eval(ctx context.Context, cfg *config, args []string, stdout io.Writer) err
 	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(reports)
+		if err := enc.Encode(reports); err != nil {
+			return err
+		}
+	}
+	if writeBaseline != "" {
+		b, err := json.MarshalIndent(evaluation.NewBaseline(reports), "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(writeBaseline, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	if baseline != "" {
+		return checkBaseline(baseline, reports, stdout)
 	}
 	return nil
+}
+
+// baselineTolerance is how far a figure may move against the baseline
+// before the gate fails: noise from a rule edit elsewhere, not a trend.
+const baselineTolerance = 0.005
+
+// checkBaseline fails when a figure of reports is worse than the baseline
+// in file.
+func checkBaseline(file string, reports []*evaluation.Report, stdout io.Writer) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var base evaluation.Baseline
+	if err := json.Unmarshal(data, &base); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	regressions := evaluation.Regressions(base, reports, baselineTolerance)
+	if len(regressions) == 0 {
+		fmt.Fprintf(stdout, "no figure is worse than %s (tolerance %.3f)\n", file, baselineTolerance)
+		return nil
+	}
+	return failedError{fmt.Sprintf("%d figures are worse than %s:\n  %s", len(regressions), file, strings.Join(regressions, "\n  "))}
 }

@@ -39,7 +39,7 @@ const usage = `usage:
   aup check [--jsonl FILE] [TEXT...]
                                   screen TEXT (or stdin, or each {"text":...} line of FILE; - is stdin)
                                   and print one JSON verdict a line
-  aup eval [--notes] [--json] FILE...
+  aup eval [--notes] [--json] [--baseline FILE] [--write-baseline FILE] FILE...
                                   measure the engine on labelled JSONL files
   aup rules lint [DIR]            check a rules folder (default: AUP_RULES_DIR or the bundled rules)`
 
