@@ -67,6 +67,11 @@ type Threshold struct {
 type Set struct {
 	Rules      []Rule
 	Thresholds map[moderation.Category]Threshold
+	// Contexts are the kinds of context (@kind lines) and Cues the entries
+	// of the context.rules lists: words that lower the scores of matches in
+	// a context such as negation or counter-speech. Both empty: no context.
+	Contexts []Context
+	Cues     []Cue
 	// Version is a hash of every file that was loaded: a verdict is only
 	// valid under the version it was computed with.
 	Version string
@@ -125,7 +130,7 @@ func Load(fsys fs.FS) (*Set, error) {
 // read with every problem found. The set is usable only if no problem is an
 // error.
 func Parse(fsys fs.FS) (*Set, []Problem) {
-	p := &parser{set: &Set{}, ids: map[string]string{}, terms: map[termKey]string{}}
+	p := &parser{set: &Set{}, ids: map[string]string{}, terms: map[termKey]string{}, contexts: map[string]string{}, cueSeen: map[string]string{}}
 	h := sha256.New()
 	var files []string
 	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
@@ -156,6 +161,8 @@ func Parse(fsys fs.FS) (*Set, []Problem) {
 			p.policy(name, string(data))
 		case strings.HasSuffix(name, ".hosts"):
 			p.hosts(name, string(data))
+		case path.Base(name) == "context.rules":
+			p.cues(name, string(data))
 		default:
 			p.rules(name, string(data))
 		}
@@ -163,6 +170,7 @@ func Parse(fsys fs.FS) (*Set, []Problem) {
 	if !sawPolicy {
 		p.errorf("policy.conf", "missing: the policy's thresholds are required")
 	}
+	p.checkKinds()
 	p.set.Version = hex.EncodeToString(h.Sum(nil))[:16]
 	return p.set, p.problems
 }
@@ -172,6 +180,8 @@ type parser struct {
 	problems []Problem
 	ids      map[string]string  // id -> where it was defined
 	terms    map[termKey]string // term -> where it was first listed
+	contexts map[string]string  // context kind -> where its @kind line is
+	cueSeen  map[string]string  // language, kind and cue -> where it was first listed
 }
 
 // termKey identifies a term for the duplicate warning: the same words
@@ -394,7 +404,7 @@ func (p *parser) rules(name, data string) {
 		return
 	}
 	if !cat.Valid() {
-		p.errorf(name, "%q is not a category; name the file after one of: %s", cat, categoryList())
+		p.errorf(name, "%q is not a category; name the file after one of: %s (or context.rules for context cues)", cat, categoryList())
 		return
 	}
 	h := header{score: 0.5, idPrefix: string(cat) + "." + lang}

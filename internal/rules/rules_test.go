@@ -311,8 +311,9 @@ func TestVersionChangesWithContent(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add("vermin\ngo back ~2 home | score=0.3\n/a+b/ | id=x.y\n!abc\n$email | min=3\n@score 0.7")
 	f.Add("@id x.y\n*a*\n~3\n | \n| score=")
+	f.Add("@kind negation 0.3 phrases hate\n@context negation\n@scope before:2\nnot\n!not only\n@context addressee\nyou | scope=after:1")
 	f.Fuzz(func(t *testing.T, data string) {
-		set, problems := Parse(folder(map[string]string{"en/hate.rules": data, "hosts/h.hosts": data}))
+		set, problems := Parse(folder(map[string]string{"en/hate.rules": data, "hosts/h.hosts": data, "en/context.rules": data}))
 		for _, p := range problems {
 			if p.Pos == "" || p.Msg == "" {
 				t.Fatalf("problem without position or message: %+v", p)
@@ -325,6 +326,16 @@ func FuzzParse(f *testing.F) {
 				}
 				if r.Score <= 0 || r.Score > 1 {
 					t.Fatalf("score out of range: %+v", r)
+				}
+			}
+			for _, c := range set.Cues {
+				if !c.Exception && (c.ID == "" || c.Kind == "") || len(c.Parts) == 0 {
+					t.Fatalf("cue without id, kind or words: %+v", c)
+				}
+			}
+			for _, c := range set.Contexts {
+				if c.Factor <= 0 || c.Factor >= 1 || len(c.Categories) == 0 {
+					t.Fatalf("context out of range: %+v", c)
 				}
 			}
 		}
