@@ -34,6 +34,7 @@ type compiled struct {
 	wild       map[int][]wildTerm // one-word terms by length, for censored words
 	prefixLens []int              // the lengths of the prefix terms among them
 	detector   map[string]int     // detector name -> rule
+	cues       *cueIndex          // context cues; nil: no context (see context.go)
 }
 
 // acPart is one automaton pattern: a part of a Words or Exception rule.
@@ -126,6 +127,9 @@ func compile(set *rules.Set, version string) (*compiled, error) {
 			c.detector[r.Detector] = i
 		}
 	}
+	var cueProblems []string
+	c.cues, cueProblems = compileCues(set)
+	problems = append(problems, cueProblems...)
 	if len(problems) > 0 {
 		return nil, moderation.Errorf(moderation.EINVALID, "rules refused: %s", strings.Join(problems[:min(5, len(problems))], "; "))
 	}

@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/aup-dev/aup/internal/ahocorasick"
 	"github.com/aup-dev/aup/internal/links"
 	"github.com/aup-dev/aup/internal/moderation"
 	"github.com/aup-dev/aup/internal/normalize"
@@ -55,6 +57,9 @@ func (c *compiled) screenWords(f *normalize.Folded, w *normalize.Words, lang mod
 		return open || r.Lang == "any" || r.Lang == lang.Code
 	}
 	s := scorer{c: c}
+	if c.cues != nil {
+		s.context = &contextScan{ix: c.cues, f: f, w: w, applies: applies}
+	}
 
 	for _, h := range c.matchWords(w, applies) {
 		start, end := w.Folded(h.start, h.end)
@@ -68,6 +73,7 @@ func (c *compiled) screenWords(f *normalize.Folded, w *normalize.Words, lang mod
 	c.matchLinks(f.Text, &s)
 	c.matchPII(f.Text, &s)
 	c.repetition(w, &s)
+	s.finish()
 
 	lang.Confidence = round(lang.Confidence)
 	v := moderation.Verdict{
@@ -83,11 +89,15 @@ func (c *compiled) screenWords(f *normalize.Folded, w *normalize.Words, lang mod
 }
 
 // scorer gathers matches and combines scores: each rule counts once per text,
-// and the rules of one category combine as independent evidence.
+// at the score of its strongest match in context, and the rules of one
+// category combine as independent evidence.
 type scorer struct {
 	c       *compiled
+	context *contextScan // nil: the rules have no context cues
 	scores  map[moderation.Category]float64
-	counted map[int]int // rule -> matches listed
+	best    map[int]float64   // rule -> its score in this text
+	why     map[int]*lowering // rule -> why best is below the rule's score
+	counted map[int]int       // rule -> matches listed
 	matches []moderation.Match
 	signals []moderation.Signal
 }
@@ -104,14 +114,25 @@ func (s *scorer) add(rule, start, end int) {
 	n, seen := s.counted[rule]
 	if !seen {
 		if s.counted == nil {
-			s.counted = map[int]int{}
+			s.counted, s.best, s.why = map[int]int{}, map[int]float64{}, map[int]*lowering{}
 		}
-		s.count(r.Category, r.Score)
+		s.counted[rule] = 0
+	}
+	best, lowered := s.best[rule], s.why[rule] != nil
+	if n == maxPerRule && seen && !lowered {
+		return // the rule counts in full already, and enough of its matches are listed
+	}
+	score, why := r.Score, (*lowering)(nil)
+	if s.context != nil && s.c.cues.lowers[r.Category] {
+		score, why = s.context.lower(s.c, rule, start, end)
+	}
+	if !seen || score > best {
+		s.best[rule], s.why[rule] = score, why
 	}
 	if n == maxPerRule {
 		return
 	}
-	m := moderation.Match{Rule: r.ID, Category: r.Category, Start: start, End: end, Score: r.Score}
+	m := moderation.Match{Rule: r.ID, Category: r.Category, Start: start, End: end, Score: round(score)}
 	for _, o := range s.matches {
 		if o.Rule == m.Rule && o.Start == m.Start && o.End == m.End {
 			return // the same match seen in both views of the text
@@ -119,6 +140,28 @@ func (s *scorer) add(rule, start, end int) {
 	}
 	s.counted[rule] = n + 1
 	s.matches = append(s.matches, m)
+}
+
+// finish counts each rule at its best score, in rule order so that the
+// sums are the same on every run, and adds a "context" signal for each rule
+// that counts for less than its score.
+func (s *scorer) finish() {
+	rs := make([]int, 0, len(s.best))
+	for rule := range s.best {
+		rs = append(rs, rule)
+	}
+	slices.Sort(rs)
+	for _, rule := range rs {
+		r := &s.c.rules[rule]
+		s.count(r.Category, s.best[rule])
+		if why := s.why[rule]; why != nil {
+			s.signals = append(s.signals, moderation.Signal{
+				Name: "context", Category: r.Category, Score: round(why.score),
+				Detail: fmt.Sprintf("%s lowered by %s context (cue %s) from %s",
+					r.ID, why.kind, why.cue, strconv.FormatFloat(r.Score, 'f', -1, 64)),
+			})
+		}
+	}
 }
 
 // list returns the strongest matches, at most maxMatches, in text order.
@@ -163,12 +206,23 @@ type occurrence struct {
 // matchWords runs the automaton over the word view and returns the terms and
 // phrases found, in word-view offsets, with exceptions applied.
 func (c *compiled) matchWords(w *normalize.Words, applies func(*rules.Rule) bool) []hit {
+	found := findWords(w, c.ac, c.acParts, c.rules, applies)
+	if strings.IndexByte(w.Text, '*') >= 0 {
+		c.matchWild(w, found, applies)
+	}
+	return c.bestPerSpan(resolveWords(found, c.rules, w.Text))
+}
+
+// findWords runs ac, the automaton of the parts of rs, over the word view and
+// returns the occurrences of each rule's parts, whole words only, in
+// word-view offsets.
+func findWords(w *normalize.Words, ac *ahocorasick.Matcher, parts []acPart, rs []rules.Rule, applies func(*rules.Rule) bool) map[int][]occurrence {
 	text := w.Text
 	found := map[int][]occurrence{} // rule -> occurrences of its parts
 	var bounds *wordBounds
-	c.ac.Find(text, func(id, start, end int) bool {
-		p := &c.acParts[id]
-		r := &c.rules[p.rule]
+	ac.Find(text, func(id, start, end int) bool {
+		p := &parts[id]
+		r := &rs[p.rule]
 		if !p.spaceless && (!p.openStart && text[start-1] != ' ' || !p.openEnd && text[end] != ' ') {
 			return true
 		}
@@ -197,14 +251,17 @@ func (c *compiled) matchWords(w *normalize.Words, applies func(*rules.Rule) bool
 		found[p.rule] = append(found[p.rule], occurrence{p.part, start, end})
 		return true
 	})
-	if strings.IndexByte(text, '*') >= 0 {
-		c.matchWild(w, found, applies)
-	}
+	return found
+}
 
+// resolveWords turns the occurrences found in text into hits: the parts of
+// phrases chained within their gaps, and every hit inside an exception's
+// span dropped.
+func resolveWords(found map[int][]occurrence, rs []rules.Rule, text string) []hit {
 	var hits, exceptions []hit
 	var spaces []int32
 	for rule, occs := range found {
-		r := &c.rules[rule]
+		r := &rs[rule]
 		if len(r.Parts) > 1 {
 			if spaces == nil {
 				spaces = countSpaces(text)
@@ -231,7 +288,7 @@ func (c *compiled) matchWords(w *normalize.Words, applies func(*rules.Rule) bool
 			return false
 		})
 	}
-	return c.bestPerSpan(hits)
+	return hits
 }
 
 // bestPerSpan keeps, of the rules of one category matching the same span,
