@@ -65,8 +65,8 @@ type Options struct {
 	// policy version. Optional.
 	Classifier   moderation.Classifier
 	ClassifierID string
-	Logger *slog.Logger
-	Now    func() time.Time
+	Logger       *slog.Logger
+	Now          func() time.Time
 }
 
 // Engine screens text. It is safe for concurrent use; Load swaps the rules

@@ -20,11 +20,11 @@ func TestModelScores(t *testing.T) {
 		hateScore  float64
 		withSignal bool
 	}{
-		{"below its threshold: nothing", fixedModel{{moderation.Hate, 0.39, 0.4}}, "hello there", moderation.Allow, 0, false},
-		{"at its threshold: review", fixedModel{{moderation.Hate, 0.4, 0.4}}, "hello there", moderation.Review, 0.5, true},
-		{"certain: still only review", fixedModel{{moderation.Hate, 1, 0.4}}, "hello there", moderation.Review, 0.815, true},
-		{"with a rule: block", fixedModel{{moderation.Hate, 0.7, 0.4}}, "you are vermin", moderation.Block, 0.966, true},
-		{"profanity has no review threshold", fixedModel{{moderation.Profanity, 0.99, 0.4}}, "hello there", moderation.Allow, 0, false},
+		{"below its threshold: nothing", fixedModel{{Category: moderation.Hate, P: 0.39, Threshold: 0.4}}, "hello there", moderation.Allow, 0, false},
+		{"at its threshold: review", fixedModel{{Category: moderation.Hate, P: 0.4, Threshold: 0.4}}, "hello there", moderation.Review, 0.5, true},
+		{"certain: still only review", fixedModel{{Category: moderation.Hate, P: 1, Threshold: 0.4}}, "hello there", moderation.Review, 0.815, true},
+		{"with a rule: block", fixedModel{{Category: moderation.Hate, P: 0.7, Threshold: 0.4}}, "you are vermin", moderation.Block, 0.966, true},
+		{"profanity has no review threshold", fixedModel{{Category: moderation.Profanity, P: 0.99, Threshold: 0.4}}, "hello there", moderation.Allow, 0, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
