@@ -1,0 +1,13 @@
+// Package models embeds aup's bundled model files, so that the aup binary
+// classifies with them from any directory.
+package models
+
+import _ "embed" // for go:embed
+
+// Linear is the built-in linear classifier, read by linear.Load: hashed
+// character and word n-grams, one logistic regression head per category.
+// `aup train` writes it; linear.json next to it says how it was trained and
+// how it does on the held-out rows.
+//
+//go:embed linear.bin
+var Linear []byte
