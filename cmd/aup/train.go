@@ -121,6 +121,7 @@ func train(ctx context.Context, args []string, stdout io.Writer) error {
 		Examples: rep.Examples, Epochs: opt.Epochs, LearningRate: opt.LearningRate, L2: opt.L2, Seed: opt.Seed,
 		Optimiser:    "AdaGrad, logistic loss, class-balanced weights, examples shuffled per epoch with a fixed seed",
 		LinguaWeight: linguaWeight, MinPositives: opt.MinPositives, TargetFPR: opt.TargetFPR, Folds: opt.Folds,
+		Mix: fmt.Sprintf("%d: each positive also trained on inside one or two random negative rows, with as many pairs of negative rows", opt.Mix),
 		ThresholdRule: fmt.Sprintf("lowest probability (rounded up to 1e-4) at which at most %.1f%% of the head's "+
 			"training negatives score, each scored by a model trained without its fold (%d-fold cross-fitting)",
 			100*opt.TargetFPR, opt.Folds),
@@ -335,6 +336,7 @@ type trainingMeta struct {
 	MinPositives  int                         `json:"min_positives"`
 	TargetFPR     float64                     `json:"target_fpr"`
 	Folds         int                         `json:"folds"`
+	Mix           string                      `json:"mix"`
 	ThresholdRule string                      `json:"threshold_rule"`
 	Skipped       map[moderation.Category]int `json:"skipped_heads,omitempty"`
 }

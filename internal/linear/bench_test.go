@@ -3,11 +3,13 @@ package linear
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aup-dev/aup/internal/moderation"
 	"github.com/aup-dev/aup/models"
 )
 
@@ -108,4 +110,47 @@ func TestBundledModel(t *testing.T) {
 	if !fired {
 		t.Error("an insult is not flagged")
 	}
+}
+
+// BenchmarkLogits is the scoring step alone, on the features of a note.
+func BenchmarkLogits(b *testing.B) {
+	m := bundledModel(b)
+	var x extractor
+	ents, inv := x.features(" meeting notes the project deadline moved to friday so please review the draft before lunch remember to buy milk call the dentist and water the tomatoes twice a week ideas for the garden basil mint and a small bench near the fence where we can sit ", m.p)
+	z := make([]float32, len(m.heads))
+	for b.Loop() {
+		m.logits(ents, inv, z)
+	}
+}
+
+// TestOrdinaryNotes runs the bundled model over ordinary notes written for
+// the tests. The toxicity heads must stay quiet on them; the other heads are
+// only reported: they were learned from SMS spam and jailbreak prompts, and
+// short imperative to-do notes ("call the plumber") look like those (see
+// models/README.md).
+func TestOrdinaryNotes(t *testing.T) {
+	m := bundledModel(t)
+	data, err := os.ReadFile("testdata/ordinary-notes.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := []moderation.Category{moderation.Harassment, moderation.Hate, moderation.Violence, moderation.Sexual}
+	fired := map[moderation.Category]int{}
+	n := 0
+	for _, note := range strings.Split(string(data), "\n") {
+		if note == "" || strings.HasPrefix(note, "#") {
+			continue
+		}
+		n++
+		for _, s := range m.Classify(note) {
+			if s.P < s.Threshold {
+				continue
+			}
+			fired[s.Category]++
+			if slices.Contains(quiet, s.Category) {
+				t.Errorf("%q is %s (P %.3f, threshold %.3f)", note, s.Category, s.P, s.Threshold)
+			}
+		}
+	}
+	t.Logf("heads that fired on %d ordinary notes: %v", n, fired)
 }

@@ -46,10 +46,10 @@ type entry struct {
 }
 
 // maxSlots bounds the table of distinct features of one window, and so the
-// memory of a call. A window of the word view of at most maxWindow bytes has
-// fewer distinct features than maxDistinct at the default settings; the
-// bound only matters for settings far from them, where later features of a
-// window are ignored.
+// memory of a call (1 MiB). A window of the default 2 KiB has at most about
+// 10,000 features, far below maxDistinct; only a model with much larger
+// windows or wider n-gram ranges would reach it, and then the later new
+// features of a window would be ignored (the same in training and scoring).
 const (
 	maxSlots    = 1 << 17
 	maxDistinct = maxSlots / 2
@@ -58,21 +58,25 @@ const (
 // extractor collects the distinct features of a window with their counts
 // in an open-addressing table; its buffers are reused between calls.
 type extractor struct {
-	keys []uint64 // mixed feature hashes; 0 marks an empty slot
-	cnt  []uint32
-	used []int32 // occupied slots, in insertion order
-	mask uint64
-	buf  []byte  // a padded word
-	offs []int32 // rune offsets in buf
-	ents []entry
+	// slots holds a feature's mixed hash in its top 48 bits and its count
+	// in the low 16 (saturating); 0 is an empty slot. One word a slot keeps
+	// the table of a note within the L1 cache.
+	slots []uint64
+	used  []int32 // occupied slots, in insertion order
+	mask  uint64
+	buf   []byte  // a padded word
+	offs  []int32 // rune offsets in buf
+	ents  []entry
 }
+
+const countBits = 16
 
 // features returns the features of the word-view window s (words are runs
 // of bytes other than ' ') and the inverse of their L2 norm (0 without
 // features). The entries are valid until the next call.
 func (x *extractor) features(s string, p params) ([]entry, float32) {
 	x.reset(tableSize(len(s), p))
-	var prev string
+	var prev uint64 // hash of the previous word
 	for i := 0; i < len(s); {
 		if s[i] == ' ' {
 			i++
@@ -84,30 +88,31 @@ func (x *extractor) features(s string, p params) ([]entry, float32) {
 		}
 		w := s[i:j]
 		x.charGrams(w, p)
-		x.add(hashString(seedWord, w))
-		if p.wordNgrams >= 2 && prev != "" {
-			x.add(hashString(hashByte(hashString(seedBigram, prev), ' '), w))
+		wh := hashString(seedWord, w)
+		x.add(wh)
+		if p.wordNgrams >= 2 && prev != 0 {
+			x.add((prev*fnvPrime ^ wh) ^ seedBigram)
 		}
-		prev, i = w, j
+		prev, i = wh, j
 	}
 	return x.finish(p.bits)
 }
 
-// tableSize is a power of two at least twice the number of features that a
-// window of n bytes can have, within maxSlots.
+// tableSize is a power of two above the number of features that a window of
+// n bytes can have, within maxSlots. A note fills about a third of it, and
+// its table stays in the L1 cache.
 func tableSize(n int, p params) int {
 	bound := (int(p.charMax-p.charMin)+3)*(n+2) + 16
 	size := 64
-	for size < 2*bound && size < maxSlots {
+	for size <= bound && size < maxSlots {
 		size *= 2
 	}
 	return size
 }
 
 func (x *extractor) reset(size int) {
-	if len(x.keys) < size {
-		x.keys = make([]uint64, size)
-		x.cnt = make([]uint32, size)
+	if len(x.slots) < size {
+		x.slots = make([]uint64, size)
 	}
 	x.mask = uint64(size - 1)
 	x.used = x.used[:0]
@@ -170,22 +175,24 @@ func (x *extractor) charGrams(w string, p params) {
 
 // add counts one occurrence of the feature with hash h.
 func (x *extractor) add(h uint64) {
-	k := mix64(h)
+	k := mix64(h) &^ (1<<countBits - 1)
 	if k == 0 {
-		k = 1
+		k = 1 << countBits
 	}
-	i := (k >> 1) & x.mask
+	i := (k >> countBits) & x.mask
 	for {
-		switch x.keys[i] {
-		case k:
-			x.cnt[i]++
-			return
-		case 0:
+		switch s := x.slots[i]; {
+		case s == 0:
 			if len(x.used) >= maxDistinct {
 				return
 			}
-			x.keys[i], x.cnt[i] = k, 1
+			x.slots[i] = k | 1
 			x.used = append(x.used, int32(i))
+			return
+		case s&^(1<<countBits-1) == k:
+			if s&(1<<countBits-1) != 1<<countBits-1 {
+				x.slots[i]++
+			}
 			return
 		}
 		i = (i + 1) & x.mask
@@ -193,20 +200,21 @@ func (x *extractor) add(h uint64) {
 }
 
 // finish turns the table into entries, in insertion order, and clears it.
-// The bucket is the top bits of the mixed hash, the sign its lowest bit.
+// The bucket is the top bits of the mixed hash, the sign the lowest bit of
+// its key.
 func (x *extractor) finish(bits uint8) ([]entry, float32) {
 	shift := 64 - bits
 	var norm2 float32
 	ents := x.ents[:0]
 	for _, i := range x.used {
-		k := x.keys[i]
-		v := tf(x.cnt[i])
+		s := x.slots[i]
+		v := tf(uint32(s & (1<<countBits - 1)))
 		norm2 += v * v
-		if k&1 != 0 {
+		if s>>countBits&1 != 0 {
 			v = -v
 		}
-		ents = append(ents, entry{bucket: uint32(k >> shift), val: v})
-		x.keys[i] = 0
+		ents = append(ents, entry{bucket: uint32(s >> shift), val: v})
+		x.slots[i] = 0
 	}
 	x.used = x.used[:0]
 	x.ents = ents

@@ -69,7 +69,7 @@ func TestLoadRejects(t *testing.T) {
 		{"flipped weight", edit(func(b []byte) []byte { b[len(b)-100] ^= 0x40; return b }), "checksum mismatch"},
 		{"flipped checksum", edit(func(b []byte) []byte { b[len(b)-1] ^= 1; return b }), "checksum mismatch"},
 		{"bits out of range", edit(func(b []byte) []byte { b[len(magic)+2] = 40; return resum(b) }), "feature settings"},
-		{"no heads", edit(func(b []byte) []byte { b[headEnd-1] = 0; return resum(b) }), "no heads"},
+		{"no heads", edit(func(b []byte) []byte { b[headEnd-1] = 0; return resum(b) }), "0 heads"},
 		{"unknown category", edit(func(b []byte) []byte { b[headEnd+1] = 'X'; return resum(b) }), "unknown category"},
 		{"threshold not a probability", edit(func(b []byte) []byte {
 			off := headEnd + 1 + int(b[headEnd])

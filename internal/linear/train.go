@@ -138,15 +138,8 @@ type dataset struct {
 // model (as Load would read it back) with a report. The result depends only
 // on the examples, their order and opt.
 func Train(examples []Example, opt Options) (*Model, *Report, error) {
-	m, rep, _, err := train(examples, opt)
-	return m, rep, err
-}
-
-// train is Train that also returns the cross-fitted probabilities,
-// example-major.
-func train(examples []Example, opt Options) (*Model, *Report, []float64, error) {
 	if err := opt.validate(); err != nil {
-		return nil, nil, nil, fmt.Errorf("train: %w", err)
+		return nil, nil, fmt.Errorf("train: %w", err)
 	}
 	p := opt.params()
 	workers := opt.Workers
@@ -172,10 +165,10 @@ func train(examples []Example, opt Options) (*Model, *Report, []float64, error) 
 		}
 	}
 	if len(cats) == 0 {
-		return nil, nil, nil, fmt.Errorf("train: no category has %d positive examples", opt.MinPositives)
+		return nil, nil, fmt.Errorf("train: no category has %d positive examples", opt.MinPositives)
 	}
-	if len(cats) > 64 {
-		return nil, nil, nil, errors.New("train: more than 64 heads")
+	if len(cats) > maxHeads {
+		return nil, nil, fmt.Errorf("train: more than %d heads", maxHeads)
 	}
 	nh := len(cats)
 
@@ -220,7 +213,7 @@ func train(examples []Example, opt Options) (*Model, *Report, []float64, error) 
 	}
 	wg.Wait()
 	if slices.Contains(jobs, nil) {
-		return nil, nil, nil, errors.New("train: the weights diverged (lower the learning rate)")
+		return nil, nil, errors.New("train: the weights diverged (lower the learning rate)")
 	}
 
 	// Cross-fitted probabilities, from the quantised fold models.
@@ -251,13 +244,13 @@ func train(examples []Example, opt Options) (*Model, *Report, []float64, error) 
 	}
 	data, err := final.MarshalBinary()
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	m, err := parse(data)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("train: the model does not read back: %w", err)
+		return nil, nil, fmt.Errorf("train: the model does not read back: %w", err)
 	}
-	return m, rep, probs, nil
+	return m, rep, nil
 }
 
 // mixed makes the examples of Options.Mix, deterministically.
