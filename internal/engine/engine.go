@@ -171,6 +171,17 @@ func (e *Engine) Screen(ctx context.Context, c moderation.Content) (moderation.V
 // content before a human; it never blocks without a rule agreeing.
 const modelCeiling = 0.9
 
+// corroborate are the categories whose model estimates count only when a
+// rule of the same category matched too: their training data (SMS spam,
+// a few hundred harmful requests) is too narrow for the model to judge an
+// ordinary note on its own, and it flags to-do lists as spam.
+var corroborate = map[moderation.Category]bool{
+	moderation.Spam:            true,
+	moderation.Fraud:           true,
+	moderation.Gambling:        true,
+	moderation.IllegalActivity: true,
+}
+
 // addModel adds the classifier's estimates at or above their thresholds to
 // v as "model" signals, combined with the rules' scores as independent
 // evidence.
@@ -178,6 +189,9 @@ func addModel(v *moderation.Verdict, scores []moderation.ModelScore, th map[mode
 	for _, ms := range scores {
 		t, ok := th[ms.Category]
 		if !ok || ms.P < ms.Threshold || ms.Threshold >= 1 || t.Block <= t.Review {
+			continue
+		}
+		if corroborate[ms.Category] && v.Score(ms.Category) == 0 {
 			continue
 		}
 		score := round(t.Review + modelCeiling*(t.Block-t.Review)*(ms.P-ms.Threshold)/(1-ms.Threshold))

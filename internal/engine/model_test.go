@@ -24,6 +24,7 @@ func TestModelScores(t *testing.T) {
 		{"at its threshold: review", fixedModel{{Category: moderation.Hate, P: 0.4, Threshold: 0.4}}, "hello there", moderation.Review, 0.5, true},
 		{"certain: still only review", fixedModel{{Category: moderation.Hate, P: 1, Threshold: 0.4}}, "hello there", moderation.Review, 0.815, true},
 		{"with a rule: block", fixedModel{{Category: moderation.Hate, P: 0.7, Threshold: 0.4}}, "you are vermin", moderation.Block, 0.966, true},
+		{"spam needs a rule to agree", fixedModel{{Category: moderation.Spam, P: 0.99, Threshold: 0.4}}, "hello there", moderation.Allow, 0, false},
 		{"profanity has no review threshold", fixedModel{{Category: moderation.Profanity, P: 0.99, Threshold: 0.4}}, "hello there", moderation.Allow, 0, false},
 	}
 	for _, tc := range tests {
