@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
 
 	"github.com/aup-dev/aup/internal/engine"
+	"github.com/aup-dev/aup/internal/linear"
 	"github.com/aup-dev/aup/internal/lingua"
 	"github.com/aup-dev/aup/internal/moderation"
 	"github.com/aup-dev/aup/internal/rules"
+	"github.com/aup-dev/aup/models"
 	bundled "github.com/aup-dev/aup/rules"
 )
 
@@ -32,7 +36,11 @@ func newEngine(c *config, log *slog.Logger, local, shared moderation.VerdictCach
 	if err != nil {
 		return nil, err
 	}
-	return engine.New(set, engine.Options{
+	model, err := c.linearModel()
+	if err != nil {
+		return nil, err
+	}
+	opts := engine.Options{
 		Detector:   det,
 		DetectorID: "lingua:" + strings.Join(c.Languages, ","),
 		Local:      local,
@@ -40,5 +48,30 @@ func newEngine(c *config, log *slog.Logger, local, shared moderation.VerdictCach
 		CacheTTL:   c.CacheTTL,
 		Waves:      waves,
 		Logger:     log,
-	})
+	}
+	if model != nil {
+		opts.Classifier, opts.ClassifierID = model, "linear:"+model.Version()
+	}
+	return engine.New(set, opts)
+}
+
+// linearModel is the statistical model in force: the bundled one, the file
+// AUP_LINEAR_MODEL names, or none when it is "off".
+func (c *config) linearModel() (*linear.Model, error) {
+	data := models.Linear
+	switch c.LinearModel {
+	case "off":
+		return nil, nil
+	case "":
+	default:
+		var err error
+		if data, err = os.ReadFile(c.LinearModel); err != nil {
+			return nil, fmt.Errorf("AUP_LINEAR_MODEL: %w", err)
+		}
+	}
+	m, err := linear.Load(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("AUP_LINEAR_MODEL %s: %w", c.LinearModel, err)
+	}
+	return m, nil
 }

@@ -22,6 +22,7 @@ type config struct {
 	addrDefault  bool // Addr was not set: in development mode it becomes loopback
 	RedisURL     string
 	RulesDir     string // "" means the bundled rules
+	LinearModel  string // "" means the bundled model, "off" none
 	Keys         []httpapi.Key
 	MaxTextBytes int
 	CacheTTL     time.Duration
@@ -47,6 +48,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		RedisURL:     getenv("AUP_REDIS_URL"),
 		LogLevel:     slog.LevelInfo,
 		RulesDir:     getenv("AUP_RULES_DIR"),
+		LinearModel:  strings.TrimSpace(getenv("AUP_LINEAR_MODEL")),
 		MaxTextBytes: httpapi.DefaultMaxTextBytes,
 		CacheTTL:     24 * time.Hour,
 		CacheEntries: 20_000,
@@ -214,10 +216,7 @@ func (c *config) LogValue() slog.Value {
 	if c.RedisURL != "" {
 		redis = maskURL(c.RedisURL)
 	}
-	rulesDir := c.RulesDir
-	if rulesDir == "" {
-		rulesDir = "bundled"
-	}
+	rulesDir := orBundled(c.RulesDir)
 	webhook := "off (no events recorded)"
 	if c.WebhookURL != "" {
 		webhook = endpointOnly(c.WebhookURL)
@@ -230,6 +229,7 @@ func (c *config) LogValue() slog.Value {
 		slog.String("addr", c.Addr),
 		slog.String("store", redis),
 		slog.String("rules", rulesDir),
+		slog.String("linear_model", orBundled(c.LinearModel)),
 		slog.Any("keys", keys),
 		slog.Int("max_text_bytes", c.MaxTextBytes),
 		slog.String("cache_ttl", c.CacheTTL.String()),
@@ -243,6 +243,13 @@ func (c *config) LogValue() slog.Value {
 		slog.String("report_limit", fmt.Sprintf("%d per %s", c.ReportLimit, c.ReportWindow)),
 		slog.String("webhook", webhook),
 	)
+}
+
+func orBundled(s string) string {
+	if s == "" {
+		return "bundled"
+	}
+	return s
 }
 
 // endpointOnly prints a URL without user information or query, either of

@@ -8,33 +8,38 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/aup-dev/aup/internal/evaluation"
+	"github.com/aup-dev/aup/internal/linear"
 )
 
 // eval measures the engine on labelled files and prints the figures.
 func eval(ctx context.Context, cfg *config, args []string, stdout io.Writer) error {
 	var files []string
 	var baseline, writeBaseline string
-	notes, asJSON := false, false
-	for i := 0; i < len(args); i++ {
-		a := args[i]
+	notes, asJSON, holdout := false, false, false
+	for len(args) > 0 {
+		a := args[0]
+		args = args[1:]
 		switch {
 		case a == "--notes":
 			notes = true
 		case a == "--json":
 			asJSON = true
+		case a == "--holdout":
+			holdout = true
 		case a == "--baseline" || a == "--write-baseline":
-			if i+1 == len(args) {
+			if len(args) == 0 {
 				return usageError(fmt.Sprintf("aup eval: %s needs a file name", a))
 			}
-			i++
 			if a == "--baseline" {
-				baseline = args[i]
+				baseline = args[0]
 			} else {
-				writeBaseline = args[i]
+				writeBaseline = args[0]
 			}
+			args = args[1:]
 		case strings.HasPrefix(a, "-"):
 			return usageError(fmt.Sprintf("aup eval: unknown flag %s", a))
 		default:
@@ -59,6 +64,10 @@ func eval(ctx context.Context, cfg *config, args []string, stdout io.Writer) err
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+		if holdout {
+			// Only the rows the linear model never trained on.
+			rows = slices.DeleteFunc(rows, func(r evaluation.Row) bool { return !linear.Holdout(r.ID) })
+		}
 		r, err := evaluation.Run(ctx, strings.TrimSuffix(filepath.Base(name), ".jsonl"), rows, eng)
 		if err != nil {
 			return err
@@ -80,7 +89,7 @@ func eval(ctx context.Context, cfg *config, args []string, stdout io.Writer) err
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(writeBaseline, append(b, '\n'), 0o644); err != nil {
+		if err := os.WriteFile(writeBaseline, append(b, '\n'), 0o600); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@
 //	aup check [TEXT...]     screen text from arguments, stdin or a JSONL file
 //	aup eval FILE...        measure the engine on labelled JSONL files
 //	aup rules lint [DIR]    check a rules folder
+//	aup train               train the built-in linear model
 //
 // Configuration comes from AUP_* environment variables (see config.go and
 // the README).
@@ -39,9 +40,13 @@ const usage = `usage:
   aup check [--jsonl FILE] [TEXT...]
                                   screen TEXT (or stdin, or each {"text":...} line of FILE; - is stdin)
                                   and print one JSON verdict a line
-  aup eval [--notes] [--json] [--baseline FILE] [--write-baseline FILE] FILE...
+  aup eval [--notes] [--json] [--holdout] [--baseline FILE] [--write-baseline FILE] FILE...
                                   measure the engine on labelled JSONL files
-  aup rules lint [DIR]            check a rules folder (default: AUP_RULES_DIR or the bundled rules)`
+  aup rules lint [DIR]            check a rules folder (default: AUP_RULES_DIR or the bundled rules)
+  aup train [--out DIR] [--data DIR] [--fpr F]
+                                  train the built-in linear model on the labelled files of --data (default
+                                  ../shared/data/eval) except the held-out rows, print its held-out figures
+                                  and write linear.bin and linear.json to --out (default models)`
 
 // usageError is a mistake in the command line; it exits with status 2.
 type usageError string
@@ -82,6 +87,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return check(ctx, cfg, args[1:], stdin, stdout)
 	case "eval":
 		return eval(ctx, cfg, args[1:], stdout)
+	case "train":
+		return train(ctx, args[1:], stdout)
 	case "rules":
 		if len(args) < 2 || args[1] != "lint" {
 			return usageError("aup rules: want 'aup rules lint [DIR]'")
