@@ -45,7 +45,7 @@ func train(ctx context.Context, args []string, stdout io.Writer) error {
 		case "--fpr":
 			f, err := strconv.ParseFloat(val, 64)
 			if err != nil || !(f >= 0 && f < 1) {
-				return usageError(fmt.Sprintf("aup train: --fpr %q: want a share from 0 to 1, like 0.02", val))
+				return usageError(fmt.Sprintf("aup train: --fpr %q: want a share from 0 to 1, like 0.01", val))
 			}
 			opt.TargetFPR = f
 		default:

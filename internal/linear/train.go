@@ -72,7 +72,7 @@ func DefaultOptions() Options {
 		Bits: 18, CharMin: 3, CharMax: 5, WordNgrams: 2, Window: 2048,
 		Epochs: 5, LearningRate: 0.3, L2: 1e-6, Seed: 1,
 		MinPositives: 50, Exclude: []moderation.Category{moderation.Profanity},
-		TargetFPR: 0.02, Folds: 4, Mix: 1,
+		TargetFPR: 0.01, Folds: 4, Mix: 1,
 	}
 }
 
