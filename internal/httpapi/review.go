@@ -368,11 +368,9 @@ func (r decisionFields) request(idemKey string) (review.DecisionRequest, error) 
 	default:
 		return req, moderation.Errorf(moderation.EINVALID, "action must be keep, remove, suspend, dismiss, escalate, or for appeals reverse or dismiss")
 	}
-	for i, cat := range r.Categories {
-		if !moderation.Category(cat).Valid() {
-			return req, moderation.Errorf(moderation.EINVALID, "categories[%d]: %q is not a policy category", i, shorten(cat))
-		}
-		req.Categories = append(req.Categories, moderation.Category(cat))
+	var err error
+	if req.Categories, err = parseCategories(r.Categories); err != nil {
+		return req, err
 	}
 	if err := checkText("reason", r.Reason, maxReason, true); err != nil {
 		return req, err
@@ -386,6 +384,19 @@ func (r decisionFields) request(idemKey string) (review.DecisionRequest, error) 
 		return req, moderation.Errorf(moderation.EINVALID, "suspend_days only goes with action suspend")
 	}
 	return req, nil
+}
+
+// parseCategories converts the categories of a request, naming the first
+// one that is not a policy category.
+func parseCategories(names []string) ([]moderation.Category, error) {
+	cats := make([]moderation.Category, 0, len(names))
+	for i, name := range names {
+		if !moderation.Category(name).Valid() {
+			return nil, moderation.Errorf(moderation.EINVALID, "categories[%d]: %q is not a policy category", i, shorten(name))
+		}
+		cats = append(cats, moderation.Category(name))
+	}
+	return cats, nil
 }
 
 // idempotencyKey returns the Idempotency-Key header, validated.
@@ -501,12 +512,9 @@ func (s *Server) suspend(c echo.Context) error {
 	if *body.Days < 0 || *body.Days > review.MaxSuspendDays {
 		return moderation.Errorf(moderation.EINVALID, "days must be 1 to %d, or 0 to suspend indefinitely", review.MaxSuspendDays)
 	}
-	cats := make([]moderation.Category, 0, len(body.Categories))
-	for i, cat := range body.Categories {
-		if !moderation.Category(cat).Valid() {
-			return moderation.Errorf(moderation.EINVALID, "categories[%d]: %q is not a policy category", i, shorten(cat))
-		}
-		cats = append(cats, moderation.Category(cat))
+	cats, err := parseCategories(body.Categories)
+	if err != nil {
+		return err
 	}
 	dec, replayed, err := s.desk.Suspend(c.Request().Context(), actor(c), id, review.SuspendRequest{Reason: body.Reason, Days: *body.Days, Categories: cats, IdempotencyKey: key})
 	if err != nil {
