@@ -19,7 +19,7 @@ import (
 func eval(ctx context.Context, cfg *config, args []string, stdout io.Writer) error {
 	var files []string
 	var baseline, writeBaseline string
-	notes, asJSON, holdout := false, false, false
+	notes, asJSON, holdout, train, mistakes := false, false, false, false, false
 	for len(args) > 0 {
 		a := args[0]
 		args = args[1:]
@@ -30,6 +30,10 @@ func eval(ctx context.Context, cfg *config, args []string, stdout io.Writer) err
 			asJSON = true
 		case a == "--holdout":
 			holdout = true
+		case a == "--train":
+			train = true
+		case a == "--mistakes":
+			mistakes = true
 		case a == "--baseline" || a == "--write-baseline":
 			if len(args) == 0 {
 				return usageError(fmt.Sprintf("aup eval: %s needs a file name", a))
@@ -48,6 +52,9 @@ func eval(ctx context.Context, cfg *config, args []string, stdout io.Writer) err
 	}
 	if len(files) == 0 {
 		return usageError("aup eval: name one or more labelled JSONL files")
+	}
+	if holdout && train {
+		return usageError("aup eval: --holdout and --train name disjoint splits; use one")
 	}
 	eng, err := newEngine(cfg, slog.New(slog.DiscardHandler), nil, nil, nil)
 	if err != nil {
@@ -68,12 +75,23 @@ func eval(ctx context.Context, cfg *config, args []string, stdout io.Writer) err
 			// Only the rows the linear model never trained on.
 			rows = slices.DeleteFunc(rows, func(r evaluation.Row) bool { return !linear.Holdout(r.ID) })
 		}
+		if train {
+			// The rows the model trained on: study mistakes here and keep
+			// the held-out rows for measuring.
+			rows = slices.DeleteFunc(rows, func(r evaluation.Row) bool { return linear.Holdout(r.ID) })
+		}
 		r, err := evaluation.Run(ctx, strings.TrimSuffix(filepath.Base(name), ".jsonl"), rows, eng)
 		if err != nil {
 			return err
 		}
+		if !mistakes {
+			r.Mistakes = nil
+		}
 		if !asJSON {
 			r.WriteText(stdout, notes)
+			if mistakes {
+				r.WriteMistakes(stdout)
+			}
 		}
 		reports = append(reports, r)
 	}

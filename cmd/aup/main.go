@@ -40,7 +40,7 @@ const usage = `usage:
   aup check [--jsonl FILE] [TEXT...]
                                   screen TEXT (or stdin, or each {"text":...} line of FILE; - is stdin)
                                   and print one JSON verdict a line
-  aup eval [--notes] [--json] [--holdout] [--baseline FILE] [--write-baseline FILE] FILE...
+  aup eval [--notes] [--json] [--holdout | --train] [--mistakes] [--baseline FILE] [--write-baseline FILE] FILE...
                                   measure the engine on labelled JSONL files
   aup rules lint [DIR]            check a rules folder (default: AUP_RULES_DIR or the bundled rules)
   aup train [--out DIR] [--data DIR] [--fpr F]

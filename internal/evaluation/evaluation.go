@@ -98,6 +98,19 @@ type Report struct {
 	// Confusion counts, for caught must-flag rows, each labelled category
 	// against each reported category ("none" when none was reported).
 	Confusion map[moderation.Category]map[moderation.Category]int `json:"confusion"`
+	// Mistakes lists the rows judged wrongly, in file order.
+	Mistakes []Mistake `json:"mistakes,omitempty"`
+}
+
+// Mistake is one wrongly judged row: a missed must-flag row, a flagged
+// must-allow row, or a caught row reported under none of its labels.
+type Mistake struct {
+	ID     string            `json:"id"`
+	Kind   string            `json:"kind"` // "miss", "false_flag" or "category"
+	Action moderation.Action `json:"action"`
+	// Categories and Rules are what the engine reported.
+	Categories []moderation.Category `json:"categories,omitempty"`
+	Rules      []string              `json:"rules,omitempty"`
 }
 
 // Screener is what the evaluation runs.
@@ -175,8 +188,27 @@ func Run(ctx context.Context, name string, rows []Row, s Screener) (*Report, err
 		if row.Expect == "flag" && flagged {
 			r.confuse(row.Labels, v)
 		}
+		switch {
+		case row.Expect == "flag" && !flagged:
+			r.mistake(row.ID, "miss", v)
+		case row.Expect == "allow" && flagged:
+			r.mistake(row.ID, "false_flag", v)
+		case row.Expect == "flag" && !right:
+			r.mistake(row.ID, "category", v)
+		}
 	}
 	return r, nil
+}
+
+func (r *Report) mistake(id, kind string, v moderation.Verdict) {
+	m := Mistake{ID: id, Kind: kind, Action: v.Action}
+	for _, c := range v.Categories {
+		m.Categories = append(m.Categories, c.Category)
+	}
+	for _, x := range v.Matches {
+		m.Rules = append(m.Rules, x.Rule)
+	}
+	r.Mistakes = append(r.Mistakes, m)
 }
 
 func group(m map[string]*Counts, k string) *Counts {

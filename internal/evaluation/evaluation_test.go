@@ -58,6 +58,13 @@ func TestRun(t *testing.T) {
 	if r.Confusion[moderation.Hate][moderation.Spam] != 1 || r.Confusion[moderation.Hate][moderation.Hate] != 1 {
 		t.Errorf("confusion = %v", r.Confusion)
 	}
+	var kinds []string
+	for _, m := range r.Mistakes {
+		kinds = append(kinds, m.Kind+" "+m.ID)
+	}
+	if got := strings.Join(kinds, ", "); got != "category 2, miss 3, false_flag 4" {
+		t.Errorf("mistakes = %s, want category 2, miss 3, false_flag 4", got)
+	}
 	var out bytes.Buffer
 	r.WriteText(&out, true)
 	for _, want := range []string{"== t", "lang de", "note slur", "0.667", "hate"} {

@@ -71,3 +71,15 @@ func sortedKeys[K ~string, V any](m map[K]V) []K {
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	return keys
 }
+
+// WriteMistakes writes one line per mistake: kind, row id, action, reported
+// categories and matched rules. Row texts stay in the labelled file.
+func (r *Report) WriteMistakes(w io.Writer) {
+	for _, m := range r.Mistakes {
+		cats := make([]string, len(m.Categories))
+		for i, c := range m.Categories {
+			cats[i] = string(c)
+		}
+		fmt.Fprintf(w, "%-10s %s %s cats=%s rules=%s\n", m.Kind, m.ID, m.Action, strings.Join(cats, ","), strings.Join(m.Rules, ","))
+	}
+}
