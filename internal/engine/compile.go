@@ -24,12 +24,13 @@ type compiled struct {
 	phrases  []int    // rules with more than one part
 	patterns []pattern
 	// prefilter finds the required literals of patterns in the folded text;
-	// literal i belongs to set literalSet[i] of pattern literalOf[i]. A
-	// pattern runs when every one of its sets has a hit; patterns without
-	// sets run on every text.
-	prefilter  *ahocorasick.Matcher
-	literalOf  []int
-	literalSet []uint8
+	// distinct literal i is in the sets literalUses[i]. A pattern runs when
+	// every one of its sets has a hit; patterns without sets run on every
+	// text. One literal ("to", "how") is required by many patterns, so each
+	// is stored once and its uses are applied once per text, not once per
+	// occurrence.
+	prefilter   *ahocorasick.Matcher
+	literalUses [][]literalUse
 	hosts      map[string][]int   // host -> rules
 	wild       map[int][]wildTerm // one-word terms by length, for censored words
 	prefixLens []int              // the lengths of the prefix terms among them
@@ -45,6 +46,12 @@ type acPart struct {
 	openStart bool
 	openEnd   bool
 	spaceless bool // written in a script without spaces: no word boundaries
+}
+
+// literalUse is one required literal set of one pattern.
+type literalUse struct {
+	pattern int32
+	set     uint8
 }
 
 type pattern struct {
@@ -72,6 +79,7 @@ func compile(set *rules.Set, version string) (*compiled, error) {
 		wild:       map[int][]wildTerm{},
 	}
 	var skeletons, literals []string
+	literalID := map[string]int{}
 	var problems []string
 	for i, r := range set.Rules {
 		switch r.Kind {
@@ -109,9 +117,14 @@ func compile(set *rules.Set, version string) (*compiled, error) {
 			for k, set := range requiredLiterals(r.Pattern) {
 				p.sets |= 1 << k
 				for _, l := range set {
-					literals = append(literals, l)
-					c.literalOf = append(c.literalOf, len(c.patterns))
-					c.literalSet = append(c.literalSet, uint8(k))
+					id, ok := literalID[l]
+					if !ok {
+						id = len(literals)
+						literalID[l] = id
+						literals = append(literals, l)
+						c.literalUses = append(c.literalUses, nil)
+					}
+					c.literalUses[id] = append(c.literalUses[id], literalUse{int32(len(c.patterns)), uint8(k)})
 				}
 			}
 			c.patterns = append(c.patterns, p)

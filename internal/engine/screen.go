@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,10 +67,13 @@ func (c *compiled) screenWords(f *normalize.Folded, w *normalize.Words, lang mod
 		s.add(h.rule, start, end)
 	}
 	c.matchPatterns(f.Text, applies, &s, nil)
-	// Patterns also see the words view (leetspeak undone, spaced letters
-	// joined, repeats collapsed, punctuation as spaces), so "i will k1ll
-	// you" and "i will kiiill you" meet the pattern "i will kill you" does.
-	c.matchPatterns(w.Text, applies, &s, w.Folded)
+	// Patterns also see the words view when it undid a disguise (leetspeak,
+	// spaced letters, long repeats), so "i will k1ll you" and "i will kiiill
+	// you" meet the pattern "i will kill you" does. Otherwise the view holds
+	// nothing the folded text does not, and a second pass would only cost.
+	if w.Disguised {
+		c.matchPatterns(w.Text, applies, &s, w.Folded)
+	}
 	c.matchLinks(f.Text, &s)
 	c.matchPII(f.Text, &s)
 	c.repetition(w, &s)
@@ -210,7 +214,19 @@ func (c *compiled) matchWords(w *normalize.Words, applies func(*rules.Rule) bool
 	if strings.IndexByte(w.Text, '*') >= 0 {
 		c.matchWild(w, found, applies)
 	}
-	return c.bestPerSpan(resolveWords(found, c.rules, w.Text))
+	hits := resolveWords(found, c.rules, w.Text)
+	// found is a map: put the hits in one order so that every run lists
+	// and keeps the same ones.
+	slices.SortFunc(hits, func(a, b hit) int {
+		if a.start != b.start {
+			return a.start - b.start
+		}
+		if a.end != b.end {
+			return a.end - b.end
+		}
+		return a.rule - b.rule
+	})
+	return c.bestPerSpan(hits)
 }
 
 // findWords runs ac, the automaton of the parts of rs, over the word view and
@@ -450,14 +466,25 @@ func sameWild(word []rune, t wildTerm) bool {
 // text, and those without any. toFolded maps a match in text to the folded
 // text (nil: text is the folded text).
 func (c *compiled) matchPatterns(text string, applies func(*rules.Rule) bool, s *scorer, toFolded func(start, end int) (int, int)) {
-	var seen []uint8 // per pattern, the sets with a hit
+	var hit []uint64 // distinct literals found, as a bit set
 	c.prefilter.Find(text, func(id, _, _ int) bool {
-		if seen == nil {
-			seen = make([]uint8, len(c.patterns))
+		if hit == nil {
+			hit = make([]uint64, (len(c.literalUses)+63)/64)
 		}
-		seen[c.literalOf[id]] |= 1 << c.literalSet[id]
+		hit[id/64] |= 1 << (id % 64)
 		return true
 	})
+	var seen []uint8 // per pattern, the sets with a hit
+	for w, word := range hit {
+		for ; word != 0; word &= word - 1 {
+			if seen == nil {
+				seen = make([]uint8, len(c.patterns))
+			}
+			for _, u := range c.literalUses[w*64+bits.TrailingZeros64(word)] {
+				seen[u.pattern] |= 1 << u.set
+			}
+		}
+	}
 	for i, p := range c.patterns {
 		if p.sets != 0 && (seen == nil || seen[i] != p.sets) || !applies(&c.rules[p.rule]) {
 			continue

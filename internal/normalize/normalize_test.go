@@ -119,6 +119,32 @@ func TestWordsOf(t *testing.T) {
 	}
 }
 
+func TestDisguised(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"Hello, world! Don't call me at 10:30.", false},
+		{"all good, see you tomorrow", false}, // doubled letters are spelling
+		{"2024 and 1000 stay numbers", false},
+		{"Привет, как дела? 你好世界", false},
+		{"i will k1ll you", true},
+		{"you a$$hole", true},
+		{"sh!t", true},
+		{"f*ck", true},
+		{"k i l l", true},
+		{"p.o.r.n", true},
+		{"fuuuck", true},
+		{"sooo good", true},
+	}
+	for _, tc := range tests {
+		f := Fold(tc.in)
+		if w := WordsOf(&f); w.Disguised != tc.want {
+			t.Errorf("WordsOf(Fold(%q)).Disguised = %v, want %v (view %q)", tc.in, w.Disguised, tc.want, w.Text)
+		}
+	}
+}
+
 func TestRun(t *testing.T) {
 	tests := []struct {
 		name, in string

@@ -16,7 +16,13 @@ type Words struct {
 	// run of identical characters that the character the byte belongs to
 	// stands for ("fuuuck" gives "fuck" with 3 on the "u"); 0 for spaces.
 	Run []uint8
-	src []span // for each byte of Text, the Folded bytes it stands for
+	// Disguised reports whether the view undid a disguise: leetspeak or
+	// symbols standing for letters, a "*" kept inside a word, spaced-out
+	// letters joined, or a letter written three or more times. When it is
+	// false the view holds nothing the folded text does not: its words with
+	// doubled letters written once.
+	Disguised bool
+	src       []span // for each byte of Text, the Folded bytes it stands for
 }
 
 // Folded maps a half-open byte range of w.Text to the half-open range of the
@@ -129,14 +135,16 @@ func WordsOf(f *Folded) Words {
 	sc := scratchPool.Get().(*wordsScratch)
 	defer putScratch(sc)
 	sc.classify(f.Text)
-	if sc.singles >= 3 && sc.joinSpaced() {
+	joined := sc.singles >= 3 && sc.joinSpaced()
+	if joined {
 		sc.dropGone()
 	}
 	if len(sc.syms) > 0 {
 		resolveSymbols(sc.units, sc.syms)
 	}
-	sc.build(len(f.Text))
-	return Words{Text: string(sc.text), Run: slices.Clone(sc.run), src: slices.Clone(sc.src)}
+	disguised := sc.build(len(f.Text))
+	return Words{Text: string(sc.text), Run: slices.Clone(sc.run), Disguised: joined || disguised,
+		src: slices.Clone(sc.src)}
 }
 
 // classify sets sc.units to the units of t, sc.syms to the indexes of the
@@ -402,8 +410,10 @@ func wordHasLetter(units []unit) int {
 }
 
 // build writes the word view of sc.units, the classified units of a folded
-// text of length n, into sc.text, sc.run and sc.src.
-func (sc *wordsScratch) build(n int) {
+// text of length n, into sc.text, sc.run and sc.src. It reports whether it
+// wrote a symbol or digit as a letter, kept a "*" or collapsed a run of three
+// or more.
+func (sc *wordsScratch) build(n int) (disguised bool) {
 	units := sc.units
 	// The three have one entry per byte of the view, which is never longer
 	// than n+2 bytes: w indexes all three.
@@ -435,19 +445,23 @@ func (sc *wordsScratch) build(n int) {
 		}
 		prevEnd = u.fe
 		r := u.r
-		if u.kind == kDigit {
+		switch u.kind {
+		case kDigit:
 			if hasLetter < 0 {
 				hasLetter = wordHasLetter(units[tokStart:])
 			}
 			if hasLetter == 1 && leet[r-'0'] != 0 {
-				r = leet[r-'0']
+				r, disguised = leet[r-'0'], true
 			}
+		case kLeet, kWild:
+			disguised = true
 		}
 		if r == last {
 			for i := lastAt; i < w; i++ {
 				run[i] = uint8(min(int(run[i])+1, 255))
 				src[i].end = u.fe
 			}
+			disguised = disguised || run[lastAt] >= 3
 			continue
 		}
 		last, lastAt = r, w
@@ -469,4 +483,5 @@ func (sc *wordsScratch) build(n int) {
 		w++
 	}
 	sc.text, sc.run, sc.src = text[:w], run[:w], src[:w]
+	return disguised
 }
