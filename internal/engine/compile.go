@@ -31,11 +31,11 @@ type compiled struct {
 	// occurrence.
 	prefilter   *ahocorasick.Matcher
 	literalUses [][]literalUse
-	hosts      map[string][]int   // host -> rules
-	wild       map[int][]wildTerm // one-word terms by length, for censored words
-	prefixLens []int              // the lengths of the prefix terms among them
-	detector   map[string]int     // detector name -> rule
-	cues       *cueIndex          // context cues; nil: no context (see context.go)
+	hosts       map[string][]int   // host -> rules
+	wild        map[int][]wildTerm // one-word terms by length, for censored words
+	prefixLens  []int              // the lengths of the prefix terms among them
+	detector    map[string]int     // detector name -> rule
+	cues        *cueIndex          // context cues; nil: no context (see context.go)
 }
 
 // acPart is one automaton pattern: a part of a Words or Exception rule.
