@@ -11,6 +11,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"strings"
 )
 
 // Errors of [Decode], besides [*TooLargeError].
@@ -74,12 +75,13 @@ func Decode(r io.Reader, maxPixels int64) (img image.Image, format string, err e
 	}
 	var decodeConfig func(io.Reader) (image.Config, error)
 	var decode func(io.Reader) (image.Image, error)
+	head8 := string(sig[:n])
 	switch {
-	case n >= 3 && sig[0] == 0xff && sig[1] == 0xd8 && sig[2] == 0xff:
+	case strings.HasPrefix(head8, "\xff\xd8\xff"):
 		format, decodeConfig, decode = "jpeg", jpeg.DecodeConfig, jpeg.Decode
-	case n == 8 && string(sig[:]) == "\x89PNG\r\n\x1a\n":
+	case head8 == "\x89PNG\r\n\x1a\n":
 		format, decodeConfig, decode = "png", png.DecodeConfig, png.Decode
-	case n >= 6 && (string(sig[:6]) == "GIF87a" || string(sig[:6]) == "GIF89a"):
+	case strings.HasPrefix(head8, "GIF87a") || strings.HasPrefix(head8, "GIF89a"):
 		format, decodeConfig, decode = "gif", gif.DecodeConfig, gif.Decode
 	default:
 		return nil, "", ErrFormat

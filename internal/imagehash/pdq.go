@@ -133,16 +133,17 @@ func transformDCT(d Dihedral, a *[dctSize][dctSize]float32) [dctSize][dctSize]fl
 // dctToHash sets one bit per coefficient above the median of the 256 (the
 // 128th smallest, as the reference's Torben median gives).
 func dctToHash(a [dctSize][dctSize]float32) Hash {
-	var sorted [dctSize * dctSize]float32
-	for i := range dctSize {
-		copy(sorted[i*dctSize:], a[i][:])
+	var buf [dctSize * dctSize]float32
+	sorted := buf[:0]
+	for _, row := range &a {
+		sorted = append(sorted, row[:]...)
 	}
-	slices.Sort(sorted[:])
+	slices.Sort(sorted)
 	median := sorted[(len(sorted)+1)/2-1]
 	var h Hash
-	for i := range dctSize {
-		for j := range dctSize {
-			if a[i][j] > median {
+	for i, row := range &a {
+		for j, v := range row {
+			if v > median {
 				h.setBit(i*dctSize + j)
 			}
 		}
@@ -184,8 +185,10 @@ func downsample(img image.Image, grid *[gridSize][gridSize]float32) {
 		return
 	}
 	var xs, ys [gridSize]int
-	for i := range gridSize {
+	for i := range xs {
 		xs[i] = int((float64(i) + 0.5) * float64(w) / gridSize)
+	}
+	for i := range ys {
 		ys[i] = int((float64(i) + 0.5) * float64(h) / gridSize)
 	}
 	wx, wy := windowSize(w), windowSize(h)
@@ -253,22 +256,23 @@ func box1D(in, out []float32, w int) {
 // dct64To16 returns D·A·Dᵀ for the 16×64 DCT matrix D.
 func dct64To16(a *[gridSize][gridSize]float32) (b [dctSize][dctSize]float32) {
 	var t [dctSize][gridSize]float32 // D·A
-	for i := range dctSize {
-		d := &dctMatrix[i]
-		for j := range gridSize {
+	for i := range t {
+		d, ti := &dctMatrix[i], &t[i]
+		for j := range ti {
 			var s float32
 			for k := range gridSize {
 				s += d[k] * a[k][j]
 			}
-			t[i][j] = s
+			ti[j] = s
 		}
 	}
-	for i := range dctSize {
-		for j := range dctSize {
+	for i := range b {
+		ti := &t[i]
+		for j := range b[i] {
 			d := &dctMatrix[j]
 			var s float32
-			for k := range gridSize {
-				s += t[i][k] * d[k]
+			for k, v := range ti {
+				s += v * d[k]
 			}
 			b[i][j] = s
 		}
