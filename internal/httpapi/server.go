@@ -69,6 +69,10 @@ type Config struct {
 	// suspensions, appeals and the audit log. Without one those endpoints
 	// are not mounted and checks neither open cases nor report suspensions.
 	Desk *review.Desk
+	// BanksChanged is called after a hash bank changed through this server,
+	// so that the matching index is rebuilt now rather than at its next poll.
+	// It must not block.
+	BanksChanged func()
 	// Logger receives the access log and errors (default slog.Default()). It
 	// is wrapped with LogHandler.
 	Logger *slog.Logger
@@ -81,6 +85,7 @@ type Server struct {
 	screener     Screener
 	reloader     Reloader
 	desk         *review.Desk
+	banksChanged func()
 	ready        map[string]Checker
 	readyTimeout time.Duration
 	keys         []hashedKey
@@ -117,6 +122,7 @@ func New(cfg Config) (*Server, error) {
 		screener:     cfg.Screener,
 		reloader:     cfg.Reloader,
 		desk:         cfg.Desk,
+		banksChanged: cfg.BanksChanged,
 		ready:        cfg.Ready,
 		readyTimeout: orDefault(cfg.ReadyTimeout, DefaultReadyTimeout),
 		keys:         hashKeys(cfg.Keys),
@@ -154,8 +160,12 @@ func New(cfg Config) (*Server, error) {
 	e.POST("/v1/check", s.check, s.require(RoleBackend))
 	e.POST("/v1/check/batch", s.checkBatch, s.require(RoleBackend))
 	e.POST("/v1/admin/rules/reload", s.reload, s.require(RoleAdmin))
+	if s.banksChanged == nil {
+		s.banksChanged = func() {}
+	}
 	if s.desk != nil {
 		s.routeReview(e)
+		s.routeBanks(e)
 	}
 	s.echo = e
 	return s, nil
