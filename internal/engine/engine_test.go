@@ -64,6 +64,7 @@ cock*
 		"en/violence.rules":   {Data: []byte(`/\bkill (?:all|every) \w+s\b/ | id=violence.en.kill_all score=0.9`)},
 		"de/hate.rules":       {Data: []byte("hurensohn* | score=0.7\n")},
 		"ja/harassment.rules": {Data: []byte("死ね | score=0.7\n")},
+		"uk/harassment.rules": {Data: []byte("курво | score=0.7\n")},
 		"any/privacy.rules":   {Data: []byte("$card | score=0.6\n$email | min=3 score=0.5\n")},
 		"any/spam.rules":      {Data: []byte("$wave | users=3 window=1m score=0.7\n$links | min=3 score=0.3\n")},
 		"hosts/phish.hosts":   {Data: []byte("@category fraud\n@score 0.9\nevil.example\n")},
@@ -121,6 +122,7 @@ func TestScreenMatches(t *testing.T) {
 		{"short text opens the gate", "du hurensohn", english, "hate.de.hurensohn*", "hurensohn", moderation.Review},
 		{"uncertain language opens the gate", "hurensohn", moderation.Language{Code: "en", Confidence: 0.3}, "hate.de.hurensohn*", "hurensohn", moderation.Review},
 		{"undetermined opens the gate", "hurensohn", moderation.Language{Code: moderation.Undetermined}, "hate.de.hurensohn*", "hurensohn", moderation.Review},
+		{"sibling language's rules apply", "ну ты и курво, в самом деле, как всегда", moderation.Language{Code: "ru", Confidence: 0.95}, "harassment.uk.курво", "курво", moderation.Review},
 		{"emails under min", "a@example.com b@example.org", english, "", "", moderation.Allow},
 		{"benign", "Remember to buy milk and call the dentist on Tuesday.", english, "", "", moderation.Allow},
 	}
