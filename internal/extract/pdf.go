@@ -31,6 +31,7 @@ const (
 	maxPDFItems     = 200_000 // array and dictionary entries in one object
 	maxPDFNesting   = 64
 	maxFormNesting  = 4
+	maxForms        = 10_000
 	maxOperandStack = 4096
 )
 
@@ -391,12 +392,14 @@ type pdfDoc struct {
 	fonts    map[any]*pdfFont
 	images   map[pdfRef]bool
 	resolves int
+	forms    int                 // form XObjects run, over the document
+	running  map[*pdfStream]bool // forms on the current call stack
 }
 
 func (w *walker) pdf(n *node, ra io.ReaderAt, size int64) error {
 	d := &pdfDoc{w: w, n: n, ra: ra, size: size, offs: map[uint32]int64{}, inStm: map[uint32]objStmLoc{},
 		trailer: pdfDict{}, cache: map[uint32]any{}, stmCache: map[uint32][]byte{}, fonts: map[any]*pdfFont{},
-		images: map[pdfRef]bool{}}
+		images: map[pdfRef]bool{}, running: map[*pdfStream]bool{}}
 	if err := d.scan(); err != nil {
 		return err
 	}
@@ -1000,6 +1003,7 @@ func (d *pdfDoc) interpret(r io.Reader, res pdfDict, s *sink, p string, depth in
 	l := &pdfLexer{br: bufio.NewReaderSize(r, 16<<10)}
 	var ops []any
 	var font *pdfFont
+	fonts := map[pdfName]*pdfFont{}
 	lastY := math.NaN()
 	show := func(o any) {
 		if str, ok := o.(pdfString); ok && s.w != nil {
@@ -1037,7 +1041,10 @@ func (d *pdfDoc) interpret(r io.Reader, res pdfDict, s *sink, p string, depth in
 			s.space(' ')
 		case "Tf":
 			if name, ok := arg(2).(pdfName); ok {
-				font = d.font(res, name)
+				if font = fonts[name]; font == nil && len(fonts) < 1000 {
+					font = d.font(res, name)
+					fonts[name] = font
+				}
 			}
 		case "Tj":
 			show(arg(1))
@@ -1122,9 +1129,14 @@ func (d *pdfDoc) xobject(res pdfDict, name pdfName, s *sink, p string, depth int
 	}
 	switch st.dict["Subtype"] {
 	case pdfName("Form"):
-		if depth >= maxFormNesting {
+		// A form may be drawn many times and draw others: bound the
+		// depth, the total, and refuse a form inside itself.
+		if depth >= maxFormNesting || d.running[st] || d.forms >= maxForms {
 			return nil
 		}
+		d.forms++
+		d.running[st] = true
+		defer delete(d.running, st)
 		fres, ok := d.resolve(st.dict["Resources"]).(pdfDict)
 		if !ok {
 			fres = res
