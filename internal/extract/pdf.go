@@ -53,10 +53,11 @@ var errPDFSyntax = errors.New("pdf: syntax error")
 
 // pdfLexer reads PDF tokens and objects from a stream.
 type pdfLexer struct {
-	br    *bufio.Reader
-	pos   int64
-	back  []any // pushed-back tokens
-	items int
+	br      *bufio.Reader
+	pos     int64
+	back    []any // pushed-back tokens
+	items   int
+	scratch []byte
 }
 
 func (l *pdfLexer) readByte() (byte, error) {
@@ -152,7 +153,7 @@ func (l *pdfLexer) token() (any, error) {
 		}
 		return pdfName(b), nil
 	}
-	b := []byte{c}
+	b := append(l.scratch[:0], c)
 	for {
 		c, err := l.readByte()
 		if err != nil {
@@ -166,8 +167,12 @@ func (l *pdfLexer) token() (any, error) {
 			b = append(b, c)
 		}
 	}
-	s := string(b)
-	if c := s[0]; c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' {
+	l.scratch = b
+	if c := b[0]; c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' {
+		if i, ok := smallInt(b); ok {
+			return i, nil
+		}
+		s := string(b)
 		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return i, nil
 		}
@@ -176,16 +181,38 @@ func (l *pdfLexer) token() (any, error) {
 		}
 		return float64(0), nil
 	}
-	switch s {
-	case "true":
-		return true, nil
-	case "false":
-		return false, nil
-	case "null":
-		return nil, nil
+	if k, ok := pdfKeywords[string(b)]; ok {
+		return k, nil
 	}
-	return pdfKeyword(s), nil
+	return pdfKeyword(b), nil
 }
+
+// smallInt parses the common case of a short unsigned integer.
+func smallInt(b []byte) (int64, bool) {
+	if len(b) > 9 {
+		return 0, false
+	}
+	var v int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return v, true
+}
+
+// pdfKeywords interns the operators, so that a content stream allocates no
+// string per operator.
+var pdfKeywords = func() map[string]any {
+	m := map[string]any{"true": true, "false": false, "null": nil}
+	for k := range strings.FieldsSeq("obj endobj stream endstream R BT ET Tf Tj TJ ' \" Td TD T* Tm Tc Tw Tz TL Tr Ts " +
+		"Do BI ID EI q Q cm w J j M d ri i gs m l c v y h re S s f F f* B B* b b* n W W* CS cs SC SCN sc scn G g RG rg K k " +
+		"sh BMC BDC EMC MP DP BX EX d0 d1 begincodespacerange endcodespacerange beginbfchar endbfchar beginbfrange endbfrange") {
+		m[k] = pdfKeyword(k)
+	}
+	return m
+}()
 
 func (l *pdfLexer) hexString() (any, error) {
 	var b []byte
@@ -226,7 +253,8 @@ func (l *pdfLexer) hexString() (any, error) {
 }
 
 func (l *pdfLexer) literalString() (any, error) {
-	var b []byte
+	b := l.scratch[:0]
+	defer func() { l.scratch = b[:0] }()
 	depth := 1
 	for {
 		c, err := l.readByte()
@@ -738,6 +766,7 @@ func (d *pdfDoc) readStream(s *pdfStream, p string, max int64) ([]byte, error) {
 	if err != nil {
 		return nil, d.limitOnly(err)
 	}
+	defer r.Close()
 	b, err := io.ReadAll(io.LimitReader(r, max))
 	return b, d.limitOnly(err)
 }
@@ -757,8 +786,10 @@ func (d *pdfDoc) limitOnly(err error) error {
 
 var errUnsupportedFilter = errors.New("pdf: unsupported stream filter")
 
-// decode returns the decoded data of s through a meter.
-func (d *pdfDoc) decode(s *pdfStream, p string) (io.Reader, error) {
+// decode returns the decoded data of s through a meter; Close returns its
+// decompressors to their pool.
+func (d *pdfDoc) decode(s *pdfStream, p string) (io.ReadCloser, error) {
+	var closers multiCloser
 	in := &counter{r: io.NewSectionReader(d.ra, s.off, s.length)}
 	var r io.Reader = in
 	var filters []any
@@ -780,10 +811,11 @@ func (d *pdfDoc) decode(s *pdfStream, p string) (io.Reader, error) {
 		}
 		switch name {
 		case "FlateDecode", "Fl":
-			zr, err := zlib.NewReader(r)
+			zr, err := newZlib(r)
 			if err != nil {
 				return nil, err
 			}
+			closers = append(closers, zr)
 			r = lenientEOF{zr}
 		case "ASCIIHexDecode", "AHx":
 			r = &asciiHex{br: bufio.NewReader(r)}
@@ -793,7 +825,16 @@ func (d *pdfDoc) decode(s *pdfStream, p string) (io.Reader, error) {
 			return nil, fmt.Errorf("%w %s", errUnsupportedFilter, cleanPath(string(name)))
 		}
 	}
-	return &meter{w: d.w, r: r, path: p, in: in}, nil
+	return readCloser{&meter{w: d.w, r: r, path: p, in: in}, closers}, nil
+}
+
+type multiCloser []io.Closer
+
+func (m multiCloser) Close() error {
+	for _, c := range m {
+		c.Close()
+	}
+	return nil
 }
 
 func (d *pdfDoc) decodeParms(s *pdfStream, i int) pdfDict {
@@ -973,6 +1014,9 @@ func (d *pdfDoc) content(o any, res pdfDict, s *sink, p string, depth int) error
 	var readers []io.Reader
 	for _, st := range streams {
 		r, err := d.decode(st, p)
+		if err == nil {
+			defer r.Close()
+		}
 		if err != nil {
 			if errors.Is(err, errUnsupportedFilter) {
 				d.w.signal(Unscanned, p, "%s", conciseErr(err))
@@ -1000,14 +1044,14 @@ func num(o any) float64 {
 
 // interpret runs the text operators of a content stream.
 func (d *pdfDoc) interpret(r io.Reader, res pdfDict, s *sink, p string, depth int) error {
-	l := &pdfLexer{br: bufio.NewReaderSize(r, 16<<10)}
+	l := &pdfLexer{br: bufio.NewReaderSize(r, 4096)}
 	var ops []any
 	var font *pdfFont
 	fonts := map[pdfName]*pdfFont{}
 	lastY := math.NaN()
 	show := func(o any) {
 		if str, ok := o.(pdfString); ok && s.w != nil {
-			s.WriteString(font.decode(string(str)))
+			s.buf = font.appendText(s.buf, string(str))
 		}
 	}
 	for {

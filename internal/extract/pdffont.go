@@ -3,7 +3,6 @@ package extract
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -22,37 +21,29 @@ type pdfFont struct {
 	none   bool // a composite font with no way to Unicode
 }
 
-// decode is safe on a nil font (text shown before any Tf).
-func (f *pdfFont) decode(b string) string {
+// appendText appends the text of shown bytes b to dst. It is safe on a
+// nil font (text shown before any Tf).
+func (f *pdfFont) appendText(dst []byte, b string) []byte {
 	switch {
 	case f == nil:
-		return latinDecode(b)
+		return appendTable(dst, winAnsi, b)
 	case f.cmap != nil:
-		return f.cmap.decode(b, f.simple)
+		return f.cmap.appendText(dst, b, f.simple)
 	case f.utf16:
-		var u []uint16
-		for i := 0; i+1 < len(b); i += 2 {
-			u = append(u, binary.BigEndian.Uint16([]byte(b[i:i+2])))
-		}
-		return string(utf16.Decode(u))
+		return append(dst, utf16BE(b)...)
 	case f.none:
-		return ""
+		return dst
 	case f.simple != nil:
-		var sb strings.Builder
-		for i := 0; i < len(b); i++ {
-			sb.WriteString(f.simple[b[i]])
-		}
-		return sb.String()
+		return appendTable(dst, f.simple, b)
 	}
-	return latinDecode(b)
+	return appendTable(dst, winAnsi, b)
 }
 
-func latinDecode(b string) string {
-	var sb strings.Builder
+func appendTable(dst []byte, t *[256]string, b string) []byte {
 	for i := 0; i < len(b); i++ {
-		sb.WriteString(winAnsi[b[i]])
+		dst = append(dst, t[b[i]]...)
 	}
-	return sb.String()
+	return dst
 }
 
 var winAnsi, macRoman = encodingTable(charmap.Windows1252), encodingTable(charmap.Macintosh)
@@ -282,8 +273,7 @@ func parseCMap(data []byte) *toUnicode {
 	return cm
 }
 
-func (cm *toUnicode) decode(b string, simple *[256]string) string {
-	var sb strings.Builder
+func (cm *toUnicode) appendText(dst []byte, b string, simple *[256]string) []byte {
 	for i := 0; i < len(b); {
 		n := cm.codeLen(b[i:])
 		c, _ := codeOf(b[i:min(len(b), i+n)])
@@ -291,10 +281,10 @@ func (cm *toUnicode) decode(b string, simple *[256]string) string {
 		if !ok && n == 1 && simple != nil {
 			t = simple[b[i]]
 		}
-		sb.WriteString(t)
+		dst = append(dst, t...)
 		i += n
 	}
-	return sb.String()
+	return dst
 }
 
 func (cm *toUnicode) codeLen(b string) int {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/bzip2"
 	"compress/flate"
+	"compress/zlib"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // The ZIP reader is our own rather than archive/zip's: it reads the central
@@ -308,7 +310,7 @@ func (w *walker) openEntry(p string, ra io.ReaderAt, size int64, e *zipEntry, me
 	case 0:
 		r = in
 	case 8:
-		fr := flate.NewReader(in)
+		fr := newFlate(in)
 		r, closer = fr, fr
 	default:
 		r = bzip2.NewReader(in)
@@ -501,4 +503,47 @@ func pick(c bool, a, b string) string {
 		return a
 	}
 	return b
+}
+
+// Flate and zlib readers hold a 32 KiB window; archives of many small
+// members and PDFs of many pages reuse them. Each open gets its own handle,
+// so a second Close cannot return a reader another open is using.
+var flatePool, zlibPool sync.Pool
+
+type pooled struct {
+	io.ReadCloser
+	pool *sync.Pool
+	done bool
+}
+
+func (p *pooled) Close() error {
+	if p.done {
+		return nil
+	}
+	p.done = true
+	err := p.ReadCloser.Close()
+	p.pool.Put(p.ReadCloser)
+	return err
+}
+
+func newFlate(r io.Reader) io.ReadCloser {
+	if f, ok := flatePool.Get().(io.ReadCloser); ok && f.(flate.Resetter).Reset(r, nil) == nil {
+		return &pooled{ReadCloser: f, pool: &flatePool}
+	}
+	return &pooled{ReadCloser: flate.NewReader(r), pool: &flatePool}
+}
+
+func newZlib(r io.Reader) (io.ReadCloser, error) {
+	if z, ok := zlibPool.Get().(io.ReadCloser); ok {
+		if err := z.(zlib.Resetter).Reset(r, nil); err != nil {
+			zlibPool.Put(z)
+			return nil, err
+		}
+		return &pooled{ReadCloser: z, pool: &zlibPool}, nil
+	}
+	z, err := zlib.NewReader(r)
+	if err != nil {
+		return nil, err
+	}
+	return &pooled{ReadCloser: z, pool: &zlibPool}, nil
 }
