@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -135,6 +136,9 @@ func TestExtract(t *testing.T) {
 			mt: TypePDF, text: []string{"café 😀 ok"}},
 		{name: "pdf truncated", file: "doc.pdf", data: mkpdf(t, pdfOpts{noTrailer: true, pages: [][]string{{"still readable"}}}),
 			mt: TypePDF, text: []string{"still readable"}, signals: []Signal{{Kind: Malformed, Path: "doc.pdf"}}},
+		{name: "pdf wrong lengths", file: "doc.pdf", data: regexp.MustCompile(`/Length \d+`).ReplaceAll(
+			mkpdf(t, pdfOpts{compress: true, pages: [][]string{{"length lies"}, {"page two"}}}), []byte("/Length 3")),
+			mt: TypePDF, text: []string{"length lies", "page two"}},
 		{name: "pdf image", file: "doc.pdf", data: mkpdf(t, pdfOpts{jpeg: jpg, pages: [][]string{{"with image"}}}),
 			mt: TypePDF, text: []string{"with image"}, images: []string{"doc.pdf#page=1&image=Im0"}},
 		{name: "pdf encrypted", file: "doc.pdf", data: mkpdf(t, pdfOpts{encrypt: true, pages: [][]string{{"secret"}}}),

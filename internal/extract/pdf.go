@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -32,6 +33,8 @@ const (
 	maxPDFNesting   = 64
 	maxFormNesting  = 4
 	maxForms        = 10_000
+	maxTrailers     = 64
+	maxObjStms      = 10_000
 	maxOperandStack = 4096
 )
 
@@ -420,6 +423,7 @@ type pdfDoc struct {
 	fonts    map[any]*pdfFont
 	images   map[pdfRef]bool
 	resolves int
+	sorted   []int64             // object offsets in order, for streamLength
 	forms    int                 // form XObjects run, over the document
 	running  map[*pdfStream]bool // forms on the current call stack
 }
@@ -512,9 +516,12 @@ func (d *pdfDoc) scan() error {
 				ahead = ahead[:e]
 			}
 			switch {
-			case bytes.Contains(ahead, []byte("/ObjStm")):
+			case bytes.Contains(ahead, []byte("/ObjStm")) && len(d.objStms) < maxObjStms:
 				d.objStms = append(d.objStms, base+int64(start))
 			case bytes.Contains(ahead, []byte("/XRef")):
+				if len(d.xrefs) == maxTrailers {
+					d.xrefs = d.xrefs[1:]
+				}
 				d.xrefs = append(d.xrefs, base+int64(start))
 			}
 		}
@@ -522,6 +529,9 @@ func (d *pdfDoc) scan() error {
 			j := bytes.Index(b[i:], []byte("trailer"))
 			if j < 0 || i+j >= limit {
 				break
+			}
+			if len(d.trailers) == maxTrailers {
+				d.trailers = d.trailers[1:] // the last ones win
 			}
 			d.trailers = append(d.trailers, base+int64(i+j+7))
 			i += j + 7
@@ -634,9 +644,21 @@ func (d *pdfDoc) streamLength(s *pdfStream) int64 {
 			return n
 		}
 	}
-	// Search for "endstream".
+	// Search for "endstream", up to the next object: the searches of all
+	// streams together read the file about once.
+	if d.sorted == nil {
+		d.sorted = make([]int64, 0, len(d.offs))
+		for _, off := range d.offs {
+			d.sorted = append(d.sorted, off)
+		}
+		slices.Sort(d.sorted)
+	}
+	end := d.size
+	if i, _ := slices.BinarySearch(d.sorted, s.off); i < len(d.sorted) {
+		end = d.sorted[i]
+	}
 	buf := make([]byte, 64<<10)
-	for pos := s.off; pos < d.size; pos += int64(len(buf) - 16) {
+	for pos := s.off; pos < end; pos += int64(len(buf) - 16) {
 		k, _ := d.ra.ReadAt(buf, pos)
 		if k <= 0 {
 			break
@@ -657,7 +679,7 @@ func (d *pdfDoc) streamLength(s *pdfStream) int64 {
 			break
 		}
 	}
-	return d.size - s.off
+	return end - s.off
 }
 
 func (d *pdfDoc) object(num uint32) any {
