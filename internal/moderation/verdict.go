@@ -52,15 +52,21 @@ type Match struct {
 	Start    int      `json:"start"`
 	End      int      `json:"end"`
 	Score    float64  `json:"score"`
+	// Source is, for an upload, the part of the file the offsets point
+	// into ("notes.zip/a.txt", "report.pdf#page=3").
+	Source string `json:"source,omitempty"`
 }
 
 // Signal is a piece of evidence that is not a span of text: a spam wave, too
-// many links, a disposable e-mail host. Detail never contains user text.
+// many links, a disposable e-mail host, an executable in an upload. Detail
+// never contains user text.
 type Signal struct {
 	Name     string   `json:"name"`
 	Category Category `json:"category"`
 	Score    float64  `json:"score"`
 	Detail   string   `json:"detail,omitempty"`
+	// Source is, for an upload, the file or member the signal is about.
+	Source string `json:"source,omitempty"`
 }
 
 // Score returns the verdict's score for category c, or 0.

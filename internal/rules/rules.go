@@ -102,6 +102,15 @@ var Detectors = map[string][]string{
 	"links":       {"min"},
 	"repetition":  {"min"},
 	"wave":        {"users", "window"},
+	// Findings in uploads (see engine.ScreenFile).
+	"executable":     nil,
+	"script":         nil,
+	"macro":          nil,
+	"eicar":          nil,
+	"active_content": nil,
+	"type_mismatch":  nil,
+	"exif_location":  nil,
+	"exif_personal":  nil,
 }
 
 // Load reads and validates every rule file and the policy in fsys. It fails,

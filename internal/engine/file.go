@@ -1,0 +1,146 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/aup-dev/aup/internal/moderation"
+)
+
+// File is what upload screening found in a file.
+type File struct {
+	// Parts are the texts found, each screened like a note.
+	Parts []FilePart
+	// Findings are facts about the file scored by the detector of the same
+	// name ($executable, $macro, $exif_location...): the policy, not the
+	// code, says what an executable earns. A finding whose detector is off
+	// is ignored.
+	Findings []Finding
+	// Banks are the hash banks the file or its images were found in.
+	Banks []moderation.BankMatch
+}
+
+// FilePart is text found in a file, and where (a member path, a page).
+type FilePart struct {
+	Source string
+	Text   string
+}
+
+// Finding is one fact a detector scores.
+type Finding struct {
+	Detector string // e.g. "executable"
+	Source   string // the file or member it concerns
+	Detail   string // what was found; never the file's content
+}
+
+// partWindow is the most text screened at once: a part longer than the
+// longest note is screened in windows of about this size, cut at spaces.
+const partWindow = 64 << 10
+
+// ScreenFile returns the verdict on a file. Each text is screened like a
+// note (and cached like one), and a category scores its strongest text: a
+// long document is not condemned by many mild matches adding up. Findings
+// and bank matches then add their evidence: a blocking bank blocks, a
+// reviewing bank scores its category's review threshold.
+func (e *Engine) ScreenFile(ctx context.Context, f File) (moderation.Verdict, error) {
+	cur := e.current.Load()
+	v := moderation.Verdict{PolicyVersion: cur.version, Language: moderation.Language{Code: moderation.Undetermined}}
+	longest := 0
+	for _, p := range f.Parts {
+		for off := 0; off < len(p.Text); {
+			if err := ctx.Err(); err != nil {
+				return moderation.Verdict{}, err
+			}
+			chunk := window(p.Text[off:], partWindow)
+			pv, err := e.Screen(ctx, moderation.Content{Text: chunk})
+			if err != nil {
+				return moderation.Verdict{}, err
+			}
+			if len(chunk) > longest {
+				longest, v.Language = len(chunk), pv.Language
+			}
+			for _, cs := range pv.Categories {
+				keepMax(&v, cs)
+			}
+			for _, m := range pv.Matches {
+				if len(v.Matches) < maxMatches {
+					m.Start, m.End, m.Source = m.Start+off, m.End+off, p.Source
+					v.Matches = append(v.Matches, m)
+				}
+			}
+			for _, s := range pv.Signals {
+				s.Source = p.Source
+				v.Signals = append(v.Signals, s)
+			}
+			off += len(chunk)
+		}
+	}
+	counted := map[string]bool{}
+	for _, fd := range f.Findings {
+		rule, ok := cur.detector[fd.Detector]
+		if !ok {
+			continue
+		}
+		r := &cur.rules[rule]
+		v.Signals = append(v.Signals, moderation.Signal{Name: fd.Detector, Category: r.Category, Score: r.Score, Detail: fd.Detail, Source: fd.Source})
+		if !counted[fd.Detector] { // ten executables are one piece of evidence
+			counted[fd.Detector] = true
+			combine(&v, r.Category, r.Score)
+		}
+	}
+	for _, b := range f.Banks {
+		score := 1.0
+		if b.Action != moderation.Block {
+			t, ok := cur.thresholds[b.Category]
+			if !ok {
+				continue
+			}
+			score = t.Review
+		}
+		v.Signals = append(v.Signals, moderation.Signal{Name: "hashbank", Category: b.Category, Score: score,
+			Detail: fmt.Sprintf("bank %s, entry %s, %s distance %d", b.Bank, b.EntryID, b.Kind, b.Distance)})
+		keepMax(&v, moderation.CategoryScore{Category: b.Category, Score: score})
+	}
+	decide(&v, cur.thresholds)
+	if v.Matches == nil {
+		v.Matches = []moderation.Match{}
+	}
+	if v.Categories == nil {
+		v.Categories = []moderation.CategoryScore{}
+	}
+	return v, nil
+}
+
+// keepMax raises v's score for cs.Category to cs.Score.
+func keepMax(v *moderation.Verdict, cs moderation.CategoryScore) {
+	i := slices.IndexFunc(v.Categories, func(c moderation.CategoryScore) bool { return c.Category == cs.Category })
+	switch {
+	case i < 0:
+		v.Categories = append(v.Categories, cs)
+	case cs.Score > v.Categories[i].Score:
+		v.Categories[i].Score = cs.Score
+	}
+}
+
+// window returns the first n bytes of s or fewer, ending after a space
+// when there is one in the last quarter, and never inside a character.
+func window(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	for i := cut; i > n*3/4; {
+		r, size := utf8.DecodeLastRuneInString(s[:i])
+		if unicode.IsSpace(r) {
+			return s[:i]
+		}
+		i -= size
+	}
+	return s[:cut]
+}
