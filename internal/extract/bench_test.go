@@ -107,7 +107,7 @@ func size(f *os.File) int64 {
 // at 4 MiB; the rest of the members are sniffed and checked).
 func BenchmarkExtract(b *testing.B) {
 	pdf := benchPDF(b, 1<<20)
-	jpg := noiseJPEG(b, 1500, 1200)
+	jpg := noiseJPEG(b, 2400, 1800)
 	zf := tempZip(b, 10<<20, 32<<10)
 	cases := []struct {
 		name string
