@@ -195,10 +195,18 @@ func TestContextLanguage(t *testing.T) {
 			t.Errorf("an English rule applied to long German text: %+v", m)
 		}
 	}
-	// A short text opens the gate: every language's rules and cues apply.
+	// A short text opens the gate to every language's rules, but its cues
+	// are its language's: short common words of other languages ("a", "was")
+	// would lower or aim matches at random.
 	v, _ = contextEngine(t, english).Screen(context.Background(), moderation.Content{Text: "they are kein scum"})
+	if len(v.Matches) != 1 || v.Matches[0].Score != 0.6 {
+		t.Errorf("matches %+v, want the English rule at full score: a German cue in English text", v.Matches)
+	}
+	// When detection fails, every language's cues apply.
+	unsure := moderation.Language{Code: "en", Confidence: 0.3}
+	v, _ = contextEngine(t, unsure).Screen(context.Background(), moderation.Content{Text: "they are kein scum"})
 	if len(v.Matches) != 1 || v.Matches[0].Score != 0.21 {
-		t.Errorf("matches %+v, want the German cue to lower the short text", v.Matches)
+		t.Errorf("matches %+v, want the German cue to lower the text of unknown language", v.Matches)
 	}
 }
 
