@@ -136,7 +136,7 @@ func ParseHash(s string) ([32]byte, error) {
 		return h, fmt.Errorf("a hash is 64 hex digits, got %d characters", len(s))
 	}
 	if _, err := hex.Decode(h[:], []byte(s)); err != nil {
-		return h, fmt.Errorf("a hash is 64 hex digits: %v", err)
+		return h, fmt.Errorf("a hash is 64 hex digits: %w", err)
 	}
 	return h, nil
 }

@@ -189,8 +189,10 @@ func (d *Desk) AddBankEntry(ctx context.Context, actor, bank string, req BankEnt
 			return err
 		} else if ok {
 			created = false
-			if ok, err := t.get(keyBankEntry+id, &e); err != nil || !ok {
-				return fmt.Errorf("bank entry %s is indexed but missing: %v", id, err)
+			if ok, err := t.get(keyBankEntry+id, &e); err != nil {
+				return err
+			} else if !ok {
+				return fmt.Errorf("bank entry %s is indexed but missing", id)
 			}
 			return nil
 		}
@@ -214,7 +216,7 @@ func isHex64(s string) bool {
 		return false
 	}
 	for _, c := range s {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
 			return false
 		}
 	}

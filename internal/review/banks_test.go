@@ -121,12 +121,12 @@ func TestBankRequestsRefused(t *testing.T) {
 		d := h.desk
 		good := review.BankRequest{Name: "b", Category: moderation.ChildSafety, Action: moderation.Block, Distance: 31}
 		for name, mod := range map[string]func(r *review.BankRequest){
-			"bad name":        func(r *review.BankRequest) { r.Name = "Bad Name" },
-			"profanity":       func(r *review.BankRequest) { r.Category = moderation.Profanity },
-			"unknown":         func(r *review.BankRequest) { r.Category = "nope" },
-			"allow":           func(r *review.BankRequest) { r.Action = moderation.Allow },
-			"negative":        func(r *review.BankRequest) { r.Distance = -1 },
-			"too far":         func(r *review.BankRequest) { r.Distance = moderation.MaxBankDistance + 1 },
+			"bad name":         func(r *review.BankRequest) { r.Name = "Bad Name" },
+			"profanity":        func(r *review.BankRequest) { r.Category = moderation.Profanity },
+			"unknown":          func(r *review.BankRequest) { r.Category = "nope" },
+			"allow":            func(r *review.BankRequest) { r.Action = moderation.Allow },
+			"negative":         func(r *review.BankRequest) { r.Distance = -1 },
+			"too far":          func(r *review.BankRequest) { r.Distance = moderation.MaxBankDistance + 1 },
 			"long description": func(r *review.BankRequest) { r.Description = strings.Repeat("x", 501) },
 		} {
 			r := good
