@@ -395,7 +395,7 @@ func (w *walker) materialize(n *node, rest io.Reader) (io.ReaderAt, int64, error
 	}
 	var buf bytes.Buffer
 	k, err := io.CopyN(&buf, rest, inMemory+1)
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return bytes.NewReader(buf.Bytes()), k, nil
 	}
 	if err != nil {

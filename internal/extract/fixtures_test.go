@@ -39,7 +39,9 @@ func mkzip(tb testing.TB, files ...zfile) []byte {
 			if err != nil {
 				tb.Fatal(err)
 			}
-			w.Write(f.data)
+			if _, err := w.Write(f.data); err != nil {
+				tb.Fatal(err)
+			}
 			continue
 		}
 		m := zip.Deflate
@@ -64,8 +66,12 @@ func mkgzip(tb testing.TB, data []byte) []byte {
 	tb.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	zw.Write(data)
-	zw.Close()
+	if _, err := zw.Write(data); err != nil {
+		tb.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		tb.Fatal(err)
+	}
 	return buf.Bytes()
 }
 
@@ -74,10 +80,16 @@ func mktar(tb testing.TB, files ...zfile) []byte {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, f := range files {
-		tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), Typeflag: tar.TypeReg})
-		tw.Write(f.data)
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), Typeflag: tar.TypeReg}); err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := tw.Write(f.data); err != nil {
+			tb.Fatal(err)
+		}
 	}
-	tw.Close()
+	if err := tw.Close(); err != nil {
+		tb.Fatal(err)
+	}
 	return buf.Bytes()
 }
 
@@ -235,8 +247,12 @@ func mkpdf(tb testing.TB, o pdfOpts) []byte {
 		if o.compress {
 			var z bytes.Buffer
 			zw := zlib.NewWriter(&z)
-			zw.Write(data)
-			zw.Close()
+			if _, err := zw.Write(data); err != nil {
+				tb.Fatal(err)
+			}
+			if err := zw.Close(); err != nil {
+				tb.Fatal(err)
+			}
 			data, dict = z.Bytes(), "/Filter /FlateDecode"
 		}
 		content := stream(dict, data)
@@ -307,9 +323,9 @@ func pngHeader(w, h uint32) []byte {
 	binary.BigEndian.PutUint32(ihdr[4:], w)
 	binary.BigEndian.PutUint32(ihdr[8:], h)
 	ihdr[12], ihdr[13] = 8, 2 // 8-bit RGB
-	binary.Write(&b, binary.BigEndian, uint32(13))
+	b.Write(binary.BigEndian.AppendUint32(nil, 13))
 	b.Write(ihdr)
-	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(ihdr))
+	b.Write(binary.BigEndian.AppendUint32(nil, crc32.ChecksumIEEE(ihdr)))
 	return b.Bytes()
 }
 

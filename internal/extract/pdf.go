@@ -85,6 +85,46 @@ func isPDFDelim(c byte) bool {
 	return strings.IndexByte("()<>[]{}/%", c) >= 0
 }
 
+// integer reads a token that should be an integer, reporting false for
+// anything else: another token, a malformed one or the end of the input.
+func (l *pdfLexer) integer() (int64, bool) {
+	t, err := l.token()
+	if err != nil {
+		return 0, false
+	}
+	n, ok := t.(int64)
+	return n, ok
+}
+
+// name reads the rest of a name after its '/'. A name ends at white space,
+// a delimiter or the end of the input, so it cannot fail; a malformed #xx
+// escape is kept as it stands.
+func (l *pdfLexer) name() pdfName {
+	var b []byte
+	for {
+		c, err := l.readByte()
+		if err != nil {
+			return pdfName(b)
+		}
+		if isPDFSpace(c) || isPDFDelim(c) {
+			l.unread()
+			return pdfName(b)
+		}
+		if c == '#' {
+			var h [2]byte
+			if _, err := io.ReadFull(l.br, h[:]); err == nil {
+				l.pos += 2
+				if v, err := strconv.ParseUint(string(h[:]), 16, 8); err == nil {
+					c = byte(v)
+				}
+			}
+		}
+		if len(b) < 256 {
+			b = append(b, c)
+		}
+	}
+}
+
 // token returns the next token: int64, float64, bool, nil (null), pdfName,
 // pdfString, or pdfKeyword (including "<<", ">>", "[", "]", "{", "}").
 func (l *pdfLexer) token() (any, error) {
@@ -131,30 +171,7 @@ func (l *pdfLexer) token() (any, error) {
 	case '(':
 		return l.literalString()
 	case '/':
-		var b []byte
-		for {
-			c, err := l.readByte()
-			if err != nil {
-				break
-			}
-			if isPDFSpace(c) || isPDFDelim(c) {
-				l.unread()
-				break
-			}
-			if c == '#' {
-				var h [2]byte
-				if _, err := io.ReadFull(l.br, h[:]); err == nil {
-					l.pos += 2
-					if v, err := strconv.ParseUint(string(h[:]), 16, 8); err == nil {
-						c = byte(v)
-					}
-				}
-			}
-			if len(b) < 256 {
-				b = append(b, c)
-			}
-		}
-		return pdfName(b), nil
+		return l.name(), nil
 	}
 	b := append(l.scratch[:0], c)
 	for {
@@ -378,28 +395,36 @@ func (l *pdfLexer) objectAt(depth int) (any, error) {
 		}
 		return t, nil
 	case int64:
-		// "n g R" is a reference.
-		t2, err := l.token()
-		if err != nil {
-			return t, nil
-		}
-		g, ok := t2.(int64)
-		if !ok {
-			l.back = append(l.back, t2)
-			return t, nil
-		}
-		t3, err := l.token()
-		if err != nil {
-			l.back = append(l.back, t2)
-			return t, nil
-		}
-		if k, ok := t3.(pdfKeyword); ok && k == "R" {
-			return pdfRef{t, g}, nil
-		}
-		l.back = append(l.back, t3, t2)
-		return t, nil
+		return l.refOrInt(t), nil
 	}
 	return t, nil
+}
+
+// refOrInt reads ahead after the integer n for "g R", the rest of a
+// reference, and returns the reference, or n alone with what it read pushed
+// back. n is a complete object either way, so a malformed token or the end
+// of the input in the lookahead only ends the lookahead (the end of the
+// input is met again on the next read).
+func (l *pdfLexer) refOrInt(n int64) any {
+	t2, err := l.token()
+	if err != nil {
+		return n
+	}
+	g, ok := t2.(int64)
+	if !ok {
+		l.back = append(l.back, t2)
+		return n
+	}
+	t3, err := l.token()
+	if err != nil {
+		l.back = append(l.back, t2)
+		return n
+	}
+	if k, ok := t3.(pdfKeyword); ok && k == "R" {
+		return pdfRef{n, g}
+	}
+	l.back = append(l.back, t3, t2)
+	return n
 }
 
 type objStmLoc struct {
@@ -667,8 +692,10 @@ func (d *pdfDoc) streamLength(s *pdfStream) int64 {
 			n := pos + int64(i) - s.off
 			for n > 0 {
 				var c [1]byte
-				d.ra.ReadAt(c[:], s.off+n-1)
-				if c[0] != '\n' && c[0] != '\r' {
+				if _, err := d.ra.ReadAt(c[:], s.off+n-1); err != nil {
+					break
+				}
+				if b := c[0]; b != '\n' && b != '\r' {
 					break
 				}
 				n--
@@ -746,12 +773,10 @@ func (d *pdfDoc) indexObjStm(off int64) error {
 	}
 	l := &pdfLexer{br: bufio.NewReader(bytes.NewReader(data[:first]))}
 	for i := int64(0); i < cnt; i++ {
-		a, err1 := l.token()
-		b, err2 := l.token()
-		on, ok1 := a.(int64)
-		oo, ok2 := b.(int64)
-		if err1 != nil || err2 != nil || !ok1 || !ok2 {
-			break
+		on, ok1 := l.integer()
+		oo, ok2 := l.integer()
+		if !ok1 || !ok2 {
+			break // a malformed header: index the objects read so far
 		}
 		if on < 0 || on > math.MaxUint32 || oo < 0 || len(d.offs)+len(d.inStm) >= maxPDFObjects {
 			continue
@@ -1011,7 +1036,7 @@ func (d *pdfDoc) pages(o any, res pdfDict, seen map[pdfRef]bool, depth int, page
 	if err == nil {
 		err = s.flush(true)
 	}
-	if err == errTextFull {
+	if errors.Is(err, errTextFull) {
 		err = nil
 	}
 	return d.limitOnly(err)
@@ -1080,7 +1105,7 @@ func (d *pdfDoc) interpret(r io.Reader, res pdfDict, s *sink, p string, depth in
 		l.items = 0
 		o, err := l.object()
 		if err != nil {
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			if errors.Is(err, errPDFSyntax) {
@@ -1148,8 +1173,8 @@ func (d *pdfDoc) interpret(r io.Reader, res pdfDict, s *sink, p string, depth in
 				}
 			}
 		case "BI":
-			if err := skipInlineImage(l); err != nil {
-				return nil
+			if !skipInlineImage(l) {
+				return nil // the image runs to the end of the stream
 			}
 		}
 		ops = ops[:0]
@@ -1161,27 +1186,29 @@ func (d *pdfDoc) interpret(r io.Reader, res pdfDict, s *sink, p string, depth in
 	}
 }
 
-// skipInlineImage reads past "ID <data> EI".
-func skipInlineImage(l *pdfLexer) error {
+// skipInlineImage reads past "ID <data> EI", reporting false if the stream
+// ends, or stops lexing, before the image does: an unterminated inline
+// image leaves nothing after it to read.
+func skipInlineImage(l *pdfLexer) bool {
 	for {
 		t, err := l.token()
 		if err != nil {
-			return err
+			return false
 		}
 		if t == pdfKeyword("ID") {
 			break
 		}
 	}
-	var prev [3]byte
+	var p0, p1, p2 byte // the last three bytes read
 	for {
 		c, err := l.readByte()
 		if err != nil {
-			return err
+			return false
 		}
-		if isPDFSpace(prev[0]) && prev[1] == 'E' && prev[2] == 'I' && (isPDFSpace(c) || isPDFDelim(c)) {
-			return nil
+		if isPDFSpace(p0) && p1 == 'E' && p2 == 'I' && (isPDFSpace(c) || isPDFDelim(c)) {
+			return true
 		}
-		prev[0], prev[1], prev[2] = prev[1], prev[2], c
+		p0, p1, p2 = p1, p2, c
 	}
 }
 

@@ -49,16 +49,14 @@ func appendTable(dst []byte, t *[256]string, b string) []byte {
 var winAnsi, macRoman = encodingTable(charmap.Windows1252), encodingTable(charmap.Macintosh)
 
 func encodingTable(cm *charmap.Charmap) *[256]string {
-	var t [256]string
-	for i := range 256 {
-		r := cm.DecodeByte(byte(i))
-		switch {
-		case i < 0x20 && i != '\n' && i != '\t':
-			t[i] = ""
-		case r == utf8.RuneError:
-			t[i] = ""
-		default:
-			t[i] = string(r)
+	var t [256]string // control characters but \n and \t, and undefined bytes, stay ""
+	for i := range t {
+		c := byte(i)
+		if c < 0x20 && c != '\n' && c != '\t' {
+			continue
+		}
+		if r := cm.DecodeByte(c); r != utf8.RuneError {
+			t[i] = string(r) //nolint:gosec // G602 false positive: i ranges over t's own indices
 		}
 	}
 	return &t

@@ -164,7 +164,7 @@ func (w *walker) textOf(n *node, mt string, head []byte, r io.Reader) error {
 	if err == nil {
 		err = s.flush(true)
 	}
-	if err == errTextFull {
+	if errors.Is(err, errTextFull) {
 		return nil
 	}
 	return err
@@ -184,7 +184,7 @@ func (w *walker) xmlText(n *node, mt string, r io.Reader, mode textMode) error {
 	if err == nil {
 		err = s.flush(true)
 	}
-	if err == errTextFull {
+	if errors.Is(err, errTextFull) {
 		return nil
 	}
 	return err
@@ -322,10 +322,10 @@ func readTag(br *bufio.Reader, name *[]byte, cdata func([]byte)) (tagKind, error
 		p, _ := br.Peek(7)
 		switch {
 		case bytes.HasPrefix(p, []byte("--")):
-			br.Discard(2)
+			_, _ = br.Discard(2) // Peek has buffered these bytes: it cannot fail
 			return tagOther, skipUntil(br, "-->", nil)
 		case bytes.HasPrefix(p, []byte("[CDATA[")):
-			br.Discard(7)
+			_, _ = br.Discard(7) // Peek has buffered these bytes: it cannot fail
 			return tagOther, skipUntil(br, "]]>", cdata)
 		}
 		return tagOther, skipUntil(br, ">", nil)
@@ -373,7 +373,7 @@ func readTag(br *bufio.Reader, name *[]byte, cdata func([]byte)) (tagKind, error
 }
 
 func eofIsMalformed(err error) error {
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return errXML
 	}
 	return err
@@ -431,7 +431,7 @@ func readEntity(br *bufio.Reader) (string, error) {
 			return entityText(string(b[:n])), nil
 		}
 		if c == '<' || c == '&' || c == ' ' || c == '\n' {
-			br.UnreadByte()
+			_ = br.UnreadByte() // right after a successful ReadByte: it cannot fail
 			return "&" + string(b[:n]), nil
 		}
 		b[n] = c
@@ -479,17 +479,25 @@ func (w *walker) htmlText(n *node, r io.Reader, s *sink) error {
 	z := html.NewTokenizer(r)
 	z.SetMaxBuf(1 << 20)
 	skip := ""
+	// text collects b. Write fails only with errTextFull, and past the text
+	// limit the page is still read to the end for active content: the
+	// error only ends the collecting.
+	text := func(b []byte) {
+		if _, err := s.Write(b); err != nil {
+			s.w = nil
+		}
+	}
 	for {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
-			if err := z.Err(); err != io.EOF {
+			if err := z.Err(); !errors.Is(err, io.EOF) {
 				return err
 			}
 			return nil
 		case html.TextToken:
 			if skip == "" {
-				s.Write(z.Text())
+				text(z.Text())
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
 			tag, more := z.TagName()
@@ -510,14 +518,14 @@ func (w *walker) htmlText(n *node, r io.Reader, s *sink) error {
 				switch {
 				case key == "alt" || key == "title" || key == "placeholder" || key == "aria-label":
 					s.space(' ')
-					s.Write(v)
+					text(v)
 					s.space(' ')
 				case key == "href" || key == "action":
 					if bytes.HasPrefix(bytes.ToLower(bytes.TrimSpace(v)), []byte("javascript:")) {
 						w.signal(ActiveContent, n.path, "a javascript: link")
 					}
 					s.space(' ')
-					s.Write(v)
+					text(v)
 					s.space(' ')
 				case strings.HasPrefix(key, "on") && len(key) > 3:
 					w.signal(ActiveContent, n.path, "an %s event handler", key)
@@ -559,7 +567,7 @@ var errJSON = errors.New("json: malformed")
 // jsonPrefixValid reports whether h is the start of a JSON document.
 func jsonPrefixValid(h []byte) bool {
 	err := jsonScan(bufio.NewReader(bytes.NewReader(h)), &sink{})
-	return err == nil || err == io.ErrUnexpectedEOF
+	return err == nil || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // jsonScan checks the grammar loosely (enough to tell JSON from prose) and
@@ -622,8 +630,8 @@ func jsonScan(br *bufio.Reader, s *sink) error {
 				}
 			}
 		default:
-			if expectKey || !(c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' ||
-				strings.IndexByte("truefalsnE", c) >= 0) {
+			if expectKey || (c < '0' || c > '9') && c != '-' && c != '+' && c != '.' &&
+				strings.IndexByte("truefalsnE", c) < 0 {
 				return errJSON
 			}
 			if len(stack) == 0 {
