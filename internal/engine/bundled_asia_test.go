@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"testing"
 
 	"github.com/aup-dev/aup/internal/moderation"
@@ -16,13 +15,7 @@ import (
 // ordinary text that uses the same group words, and hatred of things that are
 // not protected groups. The sentences were written for this test.
 func TestBundledRulesAsia(t *testing.T) {
-	e, _ := bundledEngine(t)
-	tests := []struct {
-		lang     string
-		text     string
-		flagged  bool
-		category moderation.Category // reported when set
-	}{
+	checkBundled(t, []bundledCase{
 		{"tr", "Suriyelilerden nefret ediyorum", true, moderation.Hate},
 		{"tr", "Kürtler aşağılık bir ırktır", true, moderation.Hate},
 		{"tr", "Yahudiler birer haşere", true, moderation.Hate},
@@ -205,19 +198,5 @@ func TestBundledRulesAsia(t *testing.T) {
 		{"ja", "てめえみたいなクズ", true, moderation.Harassment},
 		{"ja", "お前のバカンスはどうだった", false, ""},
 		{"ja", "あんたの料理おいしいね", false, ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.lang+"/"+tc.text, func(t *testing.T) {
-			v, err := e.Screen(context.Background(), moderation.Content{Text: tc.text})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if flagged := v.Action != moderation.Allow; flagged != tc.flagged {
-				t.Errorf("action %s, want flagged=%v; categories %+v matches %+v", v.Action, tc.flagged, v.Categories, v.Matches)
-			}
-			if tc.category != "" && v.Score(tc.category) == 0 {
-				t.Errorf("%s not reported: %+v", tc.category, v.Categories)
-			}
-		})
-	}
+	})
 }

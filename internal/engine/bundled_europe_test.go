@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"testing"
 
 	"github.com/aup-dev/aup/internal/moderation"
@@ -15,13 +14,7 @@ import (
 // hard cases that must stay allowed: negation, counter-speech, neutral
 // statements about the same groups, and the same words about objects.
 func TestBundledEuropeRules(t *testing.T) {
-	e, _ := bundledEngine(t)
-	tests := []struct {
-		lang     string
-		text     string
-		flagged  bool
-		category moderation.Category // reported when set
-	}{
+	checkBundled(t, []bundledCase{
 		{"de", "Ich hasse Muslime.", true, moderation.Hate},
 		{"de", "Ich verachte Schwule zutiefst.", true, moderation.Hate},
 		{"de", "Trans-Personen sind ekelhaft.", true, moderation.Hate},
@@ -301,19 +294,5 @@ func TestBundledEuropeRules(t *testing.T) {
 		{"pl", "Komary są plagą latem.", false, ""},
 		{"pl", "Politycy to sami kłamcy.", false, ""},
 		{"pl", "Został obrażony, bo jest gejem, to niedopuszczalne.", false, ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.lang+"/"+tc.text, func(t *testing.T) {
-			v, err := e.Screen(context.Background(), moderation.Content{Text: tc.text})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if flagged := v.Action != moderation.Allow; flagged != tc.flagged {
-				t.Errorf("action %s, want flagged=%v; categories %+v matches %+v", v.Action, tc.flagged, v.Categories, v.Matches)
-			}
-			if tc.category != "" && v.Score(tc.category) == 0 {
-				t.Errorf("%s not reported: %+v", tc.category, v.Categories)
-			}
-		})
-	}
+	})
 }

@@ -74,3 +74,33 @@ func TestCachedOffsetsFollowTheRequest(t *testing.T) {
 		t.Errorf("second points at %q", got)
 	}
 }
+
+// bundledCase is a sentence in one language that the bundled rules must
+// flag (with category, when set) or allow.
+type bundledCase struct {
+	lang     string
+	text     string
+	flagged  bool
+	category moderation.Category // reported when set
+}
+
+// checkBundled screens each case with the bundled rules and the real
+// language detector, model off.
+func checkBundled(t *testing.T, cases []bundledCase) {
+	t.Helper()
+	e, _ := bundledEngine(t)
+	for _, tc := range cases {
+		t.Run(tc.lang+"/"+tc.text, func(t *testing.T) {
+			v, err := e.Screen(context.Background(), moderation.Content{Text: tc.text})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if flagged := v.Action != moderation.Allow; flagged != tc.flagged {
+				t.Errorf("action %s, want flagged=%v; categories %+v matches %+v", v.Action, tc.flagged, v.Categories, v.Matches)
+			}
+			if tc.category != "" && v.Score(tc.category) == 0 {
+				t.Errorf("%s not reported: %+v", tc.category, v.Categories)
+			}
+		})
+	}
+}
