@@ -63,3 +63,33 @@ type BankMatch struct {
 	Category Category `json:"category"`
 	Action   Action   `json:"action"`
 }
+
+// FileInfo describes a screened upload by what it is, never by what it says.
+type FileInfo struct {
+	SHA256    string `json:"sha256"`     // of the bytes, lower-case hex
+	MediaType string `json:"media_type"` // sniffed from the bytes
+	Size      int64  `json:"size"`
+	// Images are the images in the upload (the upload itself, or archive
+	// members and document attachments), with their hashes.
+	Images []ImageInfo `json:"images,omitempty"`
+}
+
+// ImageInfo is one image of an upload.
+type ImageInfo struct {
+	// Path is where the image is: the upload's name, or a member path.
+	Path      string `json:"path"`
+	MediaType string `json:"media_type"`
+	Width     int    `json:"width,omitempty"`
+	Height    int    `json:"height,omitempty"`
+	SHA256    string `json:"sha256"`
+	// PDQ is the perceptual hash and PDQQuality its quality (0 to 100;
+	// under MinPDQQuality the image is too flat for the hash to mean
+	// much). PDQ is empty when the image could not be decoded.
+	PDQ        string `json:"pdq,omitempty"`
+	PDQQuality int    `json:"pdq_quality,omitempty"`
+}
+
+// MinPDQQuality is the PDQ quality below which a hash is not added to a
+// bank: Meta's reference implementation ignores hashes under 50, which
+// come from near-uniform images that match too much.
+const MinPDQQuality = 50

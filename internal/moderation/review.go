@@ -111,8 +111,12 @@ type Case struct {
 	Lane     Lane       `json:"lane"`
 	Priority float64    `json:"priority"` // 0 to 100 within the lane, higher first
 	Target   Target     `json:"target"`
-	// Text is the content under review, as screened or as reported.
-	Text       string     `json:"text,omitempty"`
+	// Text is the content under review, as screened or as reported; for an
+	// upload, excerpts of its text around what screening matched.
+	Text string `json:"text,omitempty"`
+	// File describes the upload a screening case is about: its hashes, so
+	// that a decision to remove it can add them to a hash bank.
+	File       *FileInfo  `json:"file,omitempty"`
 	Verdict    *Verdict   `json:"verdict,omitempty"` // the screening verdict, if any
 	Categories []Category `json:"categories"`        // suspected
 	// ReportCount is the number of reports gathered into the case, one per

@@ -14,7 +14,10 @@ const (
 type Content struct {
 	Text      string
 	UserID    string // optional: the author
-	ContentID string // optional: the product's id for the note
+	ContentID string // optional: the product's id for the note or upload
+	// File describes an upload; Text is then what screening quoted from it
+	// (excerpts around the matches), not the whole file.
+	File *FileInfo
 }
 
 // Verdict is the explainable result of screening one piece of content.
