@@ -16,11 +16,18 @@ type File struct {
 	Parts []FilePart
 	// Findings are facts about the file scored by the detector of the same
 	// name ($executable, $macro, $exif_location...): the policy, not the
-	// code, says what an executable earns. A finding whose detector is off
-	// is ignored.
+	// code, says what an executable earns. A finding no rule scores (its
+	// detector is off, or it is only information, like an encrypted member
+	// that was not inspected) is reported as a signal with score 0.
 	Findings []Finding
 	// Banks are the hash banks the file or its images were found in.
-	Banks []moderation.BankMatch
+	Banks []BankHit
+}
+
+// BankHit is a hash bank match and the file or member it is about.
+type BankHit struct {
+	moderation.BankMatch
+	Source string
 }
 
 // FilePart is text found in a file, and where (a member path, a page).
@@ -82,6 +89,7 @@ func (e *Engine) ScreenFile(ctx context.Context, f File) (moderation.Verdict, er
 	for _, fd := range f.Findings {
 		rule, ok := cur.detector[fd.Detector]
 		if !ok {
+			v.Signals = append(v.Signals, moderation.Signal{Name: fd.Detector, Detail: fd.Detail, Source: fd.Source})
 			continue
 		}
 		r := &cur.rules[rule]
@@ -101,7 +109,7 @@ func (e *Engine) ScreenFile(ctx context.Context, f File) (moderation.Verdict, er
 			score = t.Review
 		}
 		v.Signals = append(v.Signals, moderation.Signal{Name: "hashbank", Category: b.Category, Score: score,
-			Detail: fmt.Sprintf("bank %s, entry %s, %s distance %d", b.Bank, b.EntryID, b.Kind, b.Distance)})
+			Detail: fmt.Sprintf("bank %s, entry %s, %s distance %d", b.Bank, b.EntryID, b.Kind, b.Distance), Source: b.Source})
 		keepMax(&v, moderation.CategoryScore{Category: b.Category, Score: score})
 	}
 	decide(&v, cur.thresholds)

@@ -43,10 +43,10 @@ func TestScreenFile(t *testing.T) {
 			moderation.Review, map[moderation.Category]float64{moderation.Hate: 0.6}, nil},
 		{"an executable blocks, counted once", File{Findings: []Finding{{"executable", "x.zip/a.exe", "PE"}, {"executable", "x.zip/b.exe", "PE"}}},
 			moderation.Block, map[moderation.Category]float64{moderation.Malware: 0.9}, []string{"executable", "executable"}},
-		{"a detector that is off is ignored", File{Findings: []Finding{{"exif_location", "p.jpg", "GPS"}}}, moderation.Allow, nil, nil},
-		{"a reviewing bank", File{Banks: []moderation.BankMatch{{Bank: "removed", Category: moderation.Sexual, Action: moderation.Review, Kind: moderation.HashPDQ, Distance: 4}}},
+		{"a detector that is off is reported unscored", File{Findings: []Finding{{"exif_location", "p.jpg", "GPS"}}}, moderation.Allow, nil, []string{"exif_location"}},
+		{"a reviewing bank", File{Banks: []BankHit{{BankMatch: moderation.BankMatch{Bank: "removed", Category: moderation.Sexual, Action: moderation.Review, Kind: moderation.HashPDQ, Distance: 4}}}},
 			moderation.Review, map[moderation.Category]float64{moderation.Sexual: 0.5}, []string{"hashbank"}},
-		{"a blocking bank", File{Banks: []moderation.BankMatch{{Bank: "known", Category: moderation.ChildSafety, Action: moderation.Block, Kind: moderation.HashSHA256}}},
+		{"a blocking bank", File{Banks: []BankHit{{BankMatch: moderation.BankMatch{Bank: "known", Category: moderation.ChildSafety, Action: moderation.Block, Kind: moderation.HashSHA256}}}},
 			moderation.Block, map[moderation.Category]float64{moderation.ChildSafety: 1}, []string{"hashbank"}},
 	}
 	for _, tc := range tests {

@@ -19,17 +19,18 @@ const (
 
 // statusByCode is the one table from error code to HTTP status.
 var statusByCode = map[string]int{
-	moderation.EINVALID:      http.StatusBadRequest,
-	moderation.EUNAUTHORIZED: http.StatusUnauthorized,
-	moderation.EFORBIDDEN:    http.StatusForbidden,
-	moderation.ENOTFOUND:     http.StatusNotFound,
-	codeMethodNotAllowed:     http.StatusMethodNotAllowed,
-	moderation.ECONFLICT:     http.StatusConflict,
-	moderation.ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	codeUnsupportedMediaType: http.StatusUnsupportedMediaType,
-	moderation.ERATELIMIT:    http.StatusTooManyRequests,
-	moderation.EUNAVAILABLE:  http.StatusServiceUnavailable,
-	moderation.EINTERNAL:     http.StatusInternalServerError,
+	moderation.EINVALID:       http.StatusBadRequest,
+	moderation.EUNAUTHORIZED:  http.StatusUnauthorized,
+	moderation.EFORBIDDEN:     http.StatusForbidden,
+	moderation.ENOTFOUND:      http.StatusNotFound,
+	codeMethodNotAllowed:      http.StatusMethodNotAllowed,
+	moderation.ECONFLICT:      http.StatusConflict,
+	moderation.ETOOLARGE:      http.StatusRequestEntityTooLarge,
+	codeUnsupportedMediaType:  http.StatusUnsupportedMediaType,
+	moderation.EUNPROCESSABLE: http.StatusUnprocessableEntity,
+	moderation.ERATELIMIT:     http.StatusTooManyRequests,
+	moderation.EUNAVAILABLE:   http.StatusServiceUnavailable,
+	moderation.EINTERNAL:      http.StatusInternalServerError,
 }
 
 // codeByStatus is statusByCode inverted, for errors raised by Echo itself.

@@ -49,19 +49,25 @@ type language struct {
 	Confidence float64 `json:"confidence"`
 }
 
+// match is a rule that matched; for an upload, Source names the part of the
+// file (a member path, a page) that Start and End are byte offsets into.
 type match struct {
 	Rule     string              `json:"rule"`
 	Category moderation.Category `json:"category"`
 	Start    int                 `json:"start"`
 	End      int                 `json:"end"`
 	Score    float64             `json:"score"`
+	Source   string              `json:"source,omitempty"`
 }
 
+// signal is evidence other than a rule match. One without a category is
+// information that scored nothing, such as content that was not inspected.
 type signal struct {
 	Name     string              `json:"name"`
-	Category moderation.Category `json:"category"`
+	Category moderation.Category `json:"category,omitempty"`
 	Score    float64             `json:"score"`
 	Detail   string              `json:"detail,omitempty"`
+	Source   string              `json:"source,omitempty"`
 }
 
 // newVerdictResponse converts a domain verdict to its wire form.
@@ -78,10 +84,10 @@ func newVerdictResponse(v moderation.Verdict) verdictResponse {
 		r.Categories = append(r.Categories, categoryScore{Category: c.Category, Score: c.Score})
 	}
 	for _, m := range v.Matches {
-		r.Matches = append(r.Matches, match{Rule: m.Rule, Category: m.Category, Start: m.Start, End: m.End, Score: m.Score})
+		r.Matches = append(r.Matches, match{Rule: m.Rule, Category: m.Category, Start: m.Start, End: m.End, Score: m.Score, Source: m.Source})
 	}
 	for _, sg := range v.Signals {
-		r.Signals = append(r.Signals, signal{Name: sg.Name, Category: sg.Category, Score: sg.Score, Detail: sg.Detail})
+		r.Signals = append(r.Signals, signal{Name: sg.Name, Category: sg.Category, Score: sg.Score, Detail: sg.Detail, Source: sg.Source})
 	}
 	return r
 }

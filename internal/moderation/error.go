@@ -16,6 +16,9 @@ const (
 	ETOOLARGE     = "too_large"
 	EUNAUTHORIZED = "unauthorized"
 	EUNAVAILABLE  = "unavailable"
+	// EUNPROCESSABLE: well-formed input the service refuses to process,
+	// such as an archive bomb.
+	EUNPROCESSABLE = "unprocessable"
 )
 
 // Error is aup's one error type: a code and a message that is safe to show to
