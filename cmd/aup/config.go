@@ -25,11 +25,15 @@ type config struct {
 	LinearModel  string // "" means the bundled model, "off" none
 	Keys         []httpapi.Key
 	MaxTextBytes int
-	CacheTTL     time.Duration
-	CacheEntries int
-	Languages    []string
-	LogLevel     slog.Level
-	Shutdown     time.Duration
+	// MaxUploadBytes is the largest file /v1/check/upload screens; uploads
+	// are spooled to UploadDir ("" is the system's temporary directory).
+	MaxUploadBytes int
+	UploadDir      string
+	CacheTTL       time.Duration
+	CacheEntries   int
+	Languages      []string
+	LogLevel       slog.Level
+	Shutdown       time.Duration
 
 	// The review desk.
 	Lease           time.Duration
@@ -44,16 +48,18 @@ type config struct {
 
 func loadConfig(getenv func(string) string) (*config, error) {
 	c := &config{
-		Addr:         getenv("AUP_ADDR"),
-		RedisURL:     getenv("AUP_REDIS_URL"),
-		LogLevel:     slog.LevelInfo,
-		RulesDir:     getenv("AUP_RULES_DIR"),
-		LinearModel:  strings.TrimSpace(getenv("AUP_LINEAR_MODEL")),
-		MaxTextBytes: httpapi.DefaultMaxTextBytes,
-		CacheTTL:     24 * time.Hour,
-		CacheEntries: 20_000,
-		Languages:    lingua.DefaultLanguages,
-		Shutdown:     15 * time.Second,
+		Addr:           getenv("AUP_ADDR"),
+		RedisURL:       getenv("AUP_REDIS_URL"),
+		LogLevel:       slog.LevelInfo,
+		RulesDir:       getenv("AUP_RULES_DIR"),
+		LinearModel:    strings.TrimSpace(getenv("AUP_LINEAR_MODEL")),
+		MaxTextBytes:   httpapi.DefaultMaxTextBytes,
+		MaxUploadBytes: httpapi.DefaultMaxUploadBytes,
+		UploadDir:      getenv("AUP_UPLOAD_DIR"),
+		CacheTTL:       24 * time.Hour,
+		CacheEntries:   20_000,
+		Languages:      lingua.DefaultLanguages,
+		Shutdown:       15 * time.Second,
 
 		Lease:           review.DefaultLease,
 		StrikeThreshold: review.DefaultStrikeThreshold,
@@ -85,6 +91,14 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	}
 	if c.MaxTextBytes, err = intVar(getenv, "AUP_MAX_TEXT_BYTES", c.MaxTextBytes, 1, 16<<20); err != nil {
 		return nil, err
+	}
+	if c.MaxUploadBytes, err = intVar(getenv, "AUP_MAX_UPLOAD_BYTES", c.MaxUploadBytes, 1, 1<<30); err != nil {
+		return nil, err
+	}
+	if c.UploadDir != "" {
+		if fi, err := os.Stat(c.UploadDir); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("AUP_UPLOAD_DIR=%q: want an existing directory to spool uploads to", c.UploadDir)
+		}
 	}
 	if c.CacheEntries, err = intVar(getenv, "AUP_CACHE_ENTRIES", c.CacheEntries, 0, 10_000_000); err != nil {
 		return nil, err
@@ -232,6 +246,7 @@ func (c *config) LogValue() slog.Value {
 		slog.String("linear_model", orBundled(c.LinearModel)),
 		slog.Any("keys", keys),
 		slog.Int("max_text_bytes", c.MaxTextBytes),
+		slog.Int("max_upload_bytes", c.MaxUploadBytes),
 		slog.String("cache_ttl", c.CacheTTL.String()),
 		slog.Int("cache_entries", c.CacheEntries),
 		slog.String("languages", strings.Join(c.Languages, ",")),

@@ -17,11 +17,13 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aup-dev/aup/internal/engine"
+	"github.com/aup-dev/aup/internal/hashbank"
 	"github.com/aup-dev/aup/internal/httpapi"
 	"github.com/aup-dev/aup/internal/memstore"
 	"github.com/aup-dev/aup/internal/moderation"
 	"github.com/aup-dev/aup/internal/redisstore"
 	"github.com/aup-dev/aup/internal/review"
+	"github.com/aup-dev/aup/internal/upload"
 	"github.com/aup-dev/aup/internal/webhook"
 )
 
@@ -113,14 +115,27 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 			return fmt.Errorf("webhook: %w", err)
 		}
 	}
+	banks := new(hashbank.Index)
+	bankSync := hashbank.NewSyncer(desk, banks, log)
+	if err := bankSync.Refresh(ctx); err != nil {
+		log.Warn("the hash banks could not be loaded yet; uploads match no bank until they are", "err", err)
+	}
+	scanner, err := upload.New(upload.Config{Screener: eng, Banks: banks, TempDir: cfg.UploadDir})
+	if err != nil {
+		return err
+	}
 	api, err := httpapi.New(httpapi.Config{
-		Screener:     eng,
-		Reloader:     reloader,
-		Ready:        map[string]httpapi.Checker{"store": pingCheck{store}, "rules": rulesCheck{eng}},
-		Keys:         cfg.Keys,
-		MaxTextBytes: cfg.MaxTextBytes,
-		Desk:         desk,
-		Logger:       log,
+		Screener:       eng,
+		Reloader:       reloader,
+		Ready:          map[string]httpapi.Checker{"store": pingCheck{store}, "rules": rulesCheck{eng}},
+		Keys:           cfg.Keys,
+		MaxTextBytes:   cfg.MaxTextBytes,
+		Desk:           desk,
+		BanksChanged:   bankSync.Changed,
+		Uploads:        scanner,
+		MaxUploadBytes: int64(cfg.MaxUploadBytes),
+		UploadDir:      cfg.UploadDir,
+		Logger:         log,
 	})
 	if err != nil {
 		return err
@@ -159,6 +174,7 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 	var background sync.WaitGroup
 	background.Go(func() { expireLeases(bctx, desk, log) })
 	background.Go(func() { desk.RunJobs(bctx, jobInterval) })
+	background.Go(func() { bankSync.Run(bctx, bankInterval) })
 	if dispatcher != nil {
 		background.Go(func() { _ = dispatcher.Run(bctx) })
 	}
@@ -188,6 +204,10 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 // leaseInterval is how often expired leases are returned to the queue, so
 // that listings show them; claims do it themselves as well.
 const leaseInterval = 15 * time.Second
+
+// bankInterval is how often the hash banks are checked for changes made
+// through other instances; changes made through this one apply at once.
+const bankInterval = 10 * time.Second
 
 // jobInterval is how often follow-up work queued by other instances (or left
 // by one that stopped) is looked for; this instance's own runs at once.

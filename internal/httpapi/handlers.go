@@ -32,6 +32,8 @@ type verdictResponse struct {
 	// content_id opened.
 	User   *userFlag `json:"user,omitempty"`
 	CaseID string    `json:"case_id,omitempty"`
+	// File describes an upload (POST /v1/check/upload only).
+	File *fileResponse `json:"file,omitempty"`
 }
 
 type userFlag struct {
@@ -149,6 +151,12 @@ func (s *Server) checkOne(ctx context.Context, content moderation.Content) (verd
 	if err != nil {
 		return verdictResponse{}, err
 	}
+	return s.annotate(ctx, content, v)
+}
+
+// annotate returns v's wire form with the author's standing and the review
+// case it opened, as checkOne describes.
+func (s *Server) annotate(ctx context.Context, content moderation.Content, v moderation.Verdict) (verdictResponse, error) {
 	res := newVerdictResponse(v)
 	if s.desk == nil {
 		return res, nil
@@ -165,6 +173,7 @@ func (s *Server) checkOne(ctx context.Context, content moderation.Content) (verd
 		}
 	}
 	if v.Action == moderation.Review && content.ContentID != "" {
+		var err error
 		if res.CaseID, err = s.desk.OpenScreeningCase(ctx, content, v); err != nil {
 			return verdictResponse{}, fmt.Errorf("open review case: %w", err)
 		}

@@ -69,6 +69,17 @@ type Config struct {
 	// suspensions, appeals and the audit log. Without one those endpoints
 	// are not mounted and checks neither open cases nor report suspensions.
 	Desk *review.Desk
+	// Uploads screens files for POST /v1/check/upload; without it the
+	// endpoint is not mounted. MaxUploadBytes is the largest file accepted
+	// (default 64 MiB), UploadTimeout how long one upload may take to
+	// arrive and be screened (default 5 minutes), UploadsInProgress how
+	// many may be in progress at once (default 16; more are refused with
+	// 429), and UploadDir where they are spooled ("" is os.TempDir()).
+	Uploads           UploadScanner
+	MaxUploadBytes    int64
+	UploadTimeout     time.Duration
+	UploadsInProgress int
+	UploadDir         string
 	// BanksChanged is called after a hash bank changed through this server,
 	// so that the matching index is rebuilt now rather than at its next poll.
 	// It must not block.
@@ -80,20 +91,25 @@ type Config struct {
 
 // Server is the HTTP API. Its Handler is safe for concurrent use.
 type Server struct {
-	echo         *echo.Echo
-	log          *slog.Logger
-	screener     Screener
-	reloader     Reloader
-	desk         *review.Desk
-	banksChanged func()
-	ready        map[string]Checker
-	readyTimeout time.Duration
-	keys         []hashedKey
-	maxText      int
-	maxBatch     int
-	concurrency  int
-	checkLimit   int64 // body limit of POST /v1/check
-	batchLimit   int64 // body limit of POST /v1/check/batch
+	echo          *echo.Echo
+	log           *slog.Logger
+	screener      Screener
+	reloader      Reloader
+	desk          *review.Desk
+	banksChanged  func()
+	ready         map[string]Checker
+	readyTimeout  time.Duration
+	keys          []hashedKey
+	maxText       int
+	maxBatch      int
+	concurrency   int
+	scanner       UploadScanner
+	maxUpload     int64
+	uploadTimeout time.Duration
+	uploads       chan struct{} // a slot per upload in progress
+	uploadDir     string
+	checkLimit    int64 // body limit of POST /v1/check
+	batchLimit    int64 // body limit of POST /v1/check/batch
 }
 
 // New validates cfg, fills in defaults and builds the routes.
@@ -115,20 +131,28 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxTextBytes < 0 || cfg.MaxBatch < 0 || cfg.BatchConcurrency < 0 || cfg.ReadyTimeout < 0 {
 		return nil, errors.New("httpapi: MaxTextBytes, MaxBatch, BatchConcurrency and ReadyTimeout must not be negative")
 	}
+	if cfg.MaxUploadBytes < 0 || cfg.UploadTimeout < 0 || cfg.UploadsInProgress < 0 {
+		return nil, errors.New("httpapi: MaxUploadBytes, UploadTimeout and UploadsInProgress must not be negative")
+	}
 	if cfg.MaxTextBytes > 16<<20 {
 		return nil, fmt.Errorf("httpapi: MaxTextBytes %d is over the 16 MiB this API is sized for", cfg.MaxTextBytes)
 	}
 	s := &Server{
-		screener:     cfg.Screener,
-		reloader:     cfg.Reloader,
-		desk:         cfg.Desk,
-		banksChanged: cfg.BanksChanged,
-		ready:        cfg.Ready,
-		readyTimeout: orDefault(cfg.ReadyTimeout, DefaultReadyTimeout),
-		keys:         hashKeys(cfg.Keys),
-		maxText:      orDefault(cfg.MaxTextBytes, DefaultMaxTextBytes),
-		maxBatch:     orDefault(cfg.MaxBatch, DefaultMaxBatch),
-		concurrency:  orDefault(cfg.BatchConcurrency, runtime.GOMAXPROCS(0)),
+		screener:      cfg.Screener,
+		reloader:      cfg.Reloader,
+		desk:          cfg.Desk,
+		banksChanged:  cfg.BanksChanged,
+		ready:         cfg.Ready,
+		readyTimeout:  orDefault(cfg.ReadyTimeout, DefaultReadyTimeout),
+		keys:          hashKeys(cfg.Keys),
+		maxText:       orDefault(cfg.MaxTextBytes, DefaultMaxTextBytes),
+		maxBatch:      orDefault(cfg.MaxBatch, DefaultMaxBatch),
+		concurrency:   orDefault(cfg.BatchConcurrency, runtime.GOMAXPROCS(0)),
+		scanner:       cfg.Uploads,
+		maxUpload:     orDefault(cfg.MaxUploadBytes, DefaultMaxUploadBytes),
+		uploadTimeout: orDefault(cfg.UploadTimeout, DefaultUploadTimeout),
+		uploads:       make(chan struct{}, orDefault(cfg.UploadsInProgress, DefaultUploadsInProgress)),
+		uploadDir:     cfg.UploadDir,
 	}
 	logger := cfg.Logger
 	if logger == nil {
@@ -159,6 +183,9 @@ func New(cfg Config) (*Server, error) {
 	e.GET("/readyz", s.readyz)
 	e.POST("/v1/check", s.check, s.require(RoleBackend))
 	e.POST("/v1/check/batch", s.checkBatch, s.require(RoleBackend))
+	if s.scanner != nil {
+		e.POST("/v1/check/upload", s.checkUpload, s.require(RoleBackend))
+	}
 	e.POST("/v1/admin/rules/reload", s.reload, s.require(RoleAdmin))
 	if s.banksChanged == nil {
 		s.banksChanged = func() {}
