@@ -216,7 +216,6 @@ func (s *Scanner) image(im extract.Image) (moderation.ImageInfo, *[32]byte, []en
 	switch {
 	case derr == nil:
 		hash, quality := imagehash.PDQ(img)
-		img = nil // let the pixels go before the next image
 		info.PDQ, info.PDQQuality = hash.String(), quality
 		p := [32]byte(hash)
 		pdq = &p
