@@ -190,6 +190,9 @@ type Decision struct {
 	AppealOf       string     `json:"appeal_of,omitempty"`       // for a decision on an appeal
 	ReversedBy     string     `json:"reversed_by,omitempty"`     // the appeal decision that undid it
 	DecidedAt      time.Time  `json:"decided_at"`
+	// BankEntries are the hash bank entries the decision added for the
+	// upload it removed; reversing the decision on appeal deletes them.
+	BankEntries []string `json:"bank_entries,omitempty"`
 }
 
 // Strike is a removal counted against a user.

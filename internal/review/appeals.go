@@ -57,13 +57,14 @@ func (d *Desk) Appeal(ctx context.Context, userID, decisionID, statement string)
 }
 
 // applyAppeal decides an appeal: reverse undoes the original decision's
-// removal, strike and suspension; dismiss confirms it.
-func (d *Desk) applyAppeal(t *txn, c *moderation.Case, u *user, dec *moderation.Decision) error {
+// removal, strike, suspension and hash bank entries; dismiss confirms it.
+// unbanked reports whether bank entries were deleted.
+func (d *Desk) applyAppeal(t *txn, c *moderation.Case, u *user, dec *moderation.Decision) (unbanked bool, err error) {
 	var orig moderation.Decision
 	if ok, err := t.get(keyDec+c.AppealOf, &orig); err != nil {
-		return err
+		return false, err
 	} else if !ok {
-		return notFound("decision", c.AppealOf)
+		return false, notFound("decision", c.AppealOf)
 	}
 	outcome := "confirmed"
 	if dec.Action == moderation.ActionReverse {
@@ -78,10 +79,13 @@ func (d *Desk) applyAppeal(t *txn, c *moderation.Case, u *user, dec *moderation.
 		if orig.SuspensionID != "" {
 			reverseSuspension(t, u, orig.Target.UserID, orig.SuspensionID, dec)
 		}
+		if unbanked, err = unbank(t, &orig, dec); err != nil {
+			return false, err
+		}
 		if orig.CaseID != "" {
 			queueResolution(t, orig.CaseID, orig.ID) // its reports were not founded after all
 		}
 	}
 	t.emit(moderation.EventAppealResolved, map[string]any{"case_id": c.ID, "user_id": orig.Target.UserID, "decision_id": orig.ID, "appeal_decision_id": dec.ID, "outcome": outcome, "reason": dec.Reason})
-	return nil
+	return unbanked, nil
 }

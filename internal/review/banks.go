@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aup-dev/aup/internal/moderation"
@@ -167,16 +168,15 @@ type BankEntryRequest struct {
 // AddBankEntry adds a hash to bank. A hash already in the bank is not
 // added twice: its entry is returned with created false.
 func (d *Desk) AddBankEntry(ctx context.Context, actor, bank string, req BankEntryRequest) (e moderation.BankEntry, created bool, err error) {
-	hash := strings.ToLower(req.Hash)
+	req.Hash = strings.ToLower(req.Hash)
 	switch {
 	case !req.Kind.Valid():
 		return e, false, moderation.Errorf(moderation.EINVALID, "kind must be pdq or sha256")
-	case !isHex64(hash):
+	case !isHex64(req.Hash):
 		return e, false, moderation.Errorf(moderation.EINVALID, "a %s hash is 64 hex digits", req.Kind)
 	case len(req.Note) > maxBankNote:
 		return e, false, moderation.Errorf(moderation.EINVALID, "note is longer than %d bytes", maxBankNote)
 	}
-	hashKey := keyBankHash + bank + ":" + string(req.Kind) + ":" + hash
 	err = d.update(ctx, func(t *txn) error {
 		var b moderation.Bank
 		if ok, err := t.get(keyBank+bank, &b); err != nil {
@@ -184,31 +184,92 @@ func (d *Desk) AddBankEntry(ctx context.Context, actor, bank string, req BankEnt
 		} else if !ok {
 			return moderation.Errorf(moderation.ENOTFOUND, "bank %s not found; create it first with PUT /v1/hashbanks/%s", bank, bank)
 		}
-		var id string
-		if ok, err := t.get(hashKey, &id); err != nil {
+		if e, created, err = addBankEntry(t, &b, actor, req); err != nil || !created {
 			return err
-		} else if ok {
-			created = false
-			if ok, err := t.get(keyBankEntry+id, &e); err != nil {
-				return err
-			} else if !ok {
-				return fmt.Errorf("bank entry %s is indexed but missing", id)
-			}
-			return nil
 		}
-		created = true
-		e = moderation.BankEntry{ID: newID("bke", t.now), Bank: bank, Kind: req.Kind, Hash: hash, Note: req.Note,
-			DecisionID: req.DecisionID, AddedBy: actor, AddedAt: t.now}
-		t.put(keyBankEntry+e.ID, e, 0)
-		t.put(hashKey, e.ID, 0)
-		t.tx.Add(idxBankEntries(bank), e.ID, float64(t.now.UnixMilli()))
-		b.Entries++
-		t.put(keyBank+bank, b, 0)
-		t.audit(moderation.AuditEntry{Actor: actor, Action: "hashbank.entry_added", TargetID: e.ID, DecisionID: req.DecisionID,
-			Reason: fmt.Sprintf("%s hash added to bank %s", req.Kind, bank)})
 		return bumpBanks(t)
 	})
 	return e, created, err
+}
+
+// addBankEntry adds a checked, lower-case hash to bank b, read in t, unless
+// the bank already holds it: then created is false and e is the entry that
+// does. The caller bumps the banks version.
+func addBankEntry(t *txn, b *moderation.Bank, actor string, req BankEntryRequest) (e moderation.BankEntry, created bool, err error) {
+	hashKey := bankHashKey(b.Name, req.Kind, req.Hash)
+	var id string
+	if ok, err := t.get(hashKey, &id); err != nil {
+		return e, false, err
+	} else if ok {
+		if ok, err := t.get(keyBankEntry+id, &e); err != nil {
+			return e, false, err
+		} else if !ok {
+			return e, false, fmt.Errorf("bank entry %s is indexed but missing", id)
+		}
+		return e, false, nil
+	}
+	e = moderation.BankEntry{ID: newID("bke", t.now), Bank: b.Name, Kind: req.Kind, Hash: req.Hash, Note: req.Note,
+		DecisionID: req.DecisionID, AddedBy: actor, AddedAt: t.now}
+	t.put(keyBankEntry+e.ID, e, 0)
+	t.put(hashKey, e.ID, 0)
+	t.tx.Add(idxBankEntries(b.Name), e.ID, float64(t.now.UnixMilli()))
+	b.Entries++
+	t.put(keyBank+b.Name, b, 0)
+	t.audit(moderation.AuditEntry{Actor: actor, Action: "hashbank.entry_added", TargetID: e.ID, DecisionID: req.DecisionID,
+		Reason: fmt.Sprintf("%s hash added to bank %s", req.Kind, b.Name)})
+	return e, true, nil
+}
+
+func bankHashKey(bank string, kind moderation.HashKind, hash string) string {
+	return keyBankHash + bank + ":" + string(kind) + ":" + hash
+}
+
+// addToBank adds the hashes of the upload c is about to bank, for dec, and
+// lists on dec the entries it created; hashes already in the bank are left
+// as they are.
+func addToBank(t *txn, bank string, c *moderation.Case, dec *moderation.Decision) error {
+	var b moderation.Bank
+	if ok, err := t.get(keyBank+bank, &b); err != nil {
+		return err
+	} else if !ok {
+		return moderation.Errorf(moderation.EINVALID, "add_to_bank: bank %s does not exist; create it first with PUT /v1/hashbanks/%s", bank, bank)
+	}
+	for _, req := range uploadHashes(c.File) {
+		req.Note, req.DecisionID = "removed by decision "+dec.ID, dec.ID
+		e, created, err := addBankEntry(t, &b, dec.Moderator, req)
+		if err != nil {
+			return err
+		}
+		if created {
+			dec.BankEntries = append(dec.BankEntries, e.ID)
+		}
+	}
+	if len(dec.BankEntries) == 0 {
+		return nil
+	}
+	return bumpBanks(t)
+}
+
+// uploadHashes lists the hashes of f a bank takes, each once: the file's
+// SHA-256, and each image's SHA-256 and PDQ hash, if of at least
+// moderation.MinPDQQuality. A hash that is not 64 hex digits is left out
+// rather than stored where it would break the matching index.
+func uploadHashes(f *moderation.FileInfo) []BankEntryRequest {
+	var out []BankEntryRequest
+	add := func(kind moderation.HashKind, hash string) {
+		r := BankEntryRequest{Kind: kind, Hash: strings.ToLower(hash)}
+		if isHex64(r.Hash) && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	add(moderation.HashSHA256, f.SHA256)
+	for _, im := range f.Images {
+		add(moderation.HashSHA256, im.SHA256)
+		if im.PDQQuality >= moderation.MinPDQQuality {
+			add(moderation.HashPDQ, im.PDQ) // "" when the image could not be decoded
+		}
+	}
+	return out
 }
 
 func isHex64(s string) bool {
@@ -283,14 +344,54 @@ func (d *Desk) DeleteBankEntry(ctx context.Context, actor, bank, id string) erro
 		if _, err := t.get(keyBank+bank, &b); err != nil {
 			return err
 		}
-		b.Entries = max(0, b.Entries-1)
-		t.put(keyBank+bank, b, 0)
-		t.tx.Delete(keyBankEntry + id)
-		t.tx.Delete(keyBankHash + bank + ":" + string(e.Kind) + ":" + e.Hash)
-		t.tx.Remove(idxBankEntries(bank), id)
-		t.audit(moderation.AuditEntry{Actor: actor, Action: "hashbank.entry_deleted", TargetID: id, Reason: "removed from bank " + bank})
+		deleteBankEntry(t, &b, e, moderation.AuditEntry{Actor: actor, Reason: "removed from bank " + bank})
 		return bumpBanks(t)
 	})
+}
+
+// deleteBankEntry removes entry e from its bank b, both read in t, and
+// audits it as a (actor, reason and the decision, if any). The caller bumps
+// the banks version.
+func deleteBankEntry(t *txn, b *moderation.Bank, e moderation.BankEntry, a moderation.AuditEntry) {
+	b.Entries = max(0, b.Entries-1)
+	t.put(keyBank+e.Bank, b, 0)
+	t.tx.Delete(keyBankEntry + e.ID)
+	t.tx.Delete(bankHashKey(e.Bank, e.Kind, e.Hash))
+	t.tx.Remove(idxBankEntries(e.Bank), e.ID)
+	a.Action, a.TargetID = "hashbank.entry_deleted", e.ID
+	t.audit(a)
+}
+
+// unbank deletes the bank entries that decision orig added and that are
+// still there, as appeal decision by reverses it, and reports whether it
+// deleted any.
+func unbank(t *txn, orig, by *moderation.Decision) (bool, error) {
+	banks := map[string]*moderation.Bank{}
+	deleted := false
+	for _, id := range orig.BankEntries {
+		var e moderation.BankEntry
+		if ok, err := t.get(keyBankEntry+id, &e); err != nil {
+			return false, err
+		} else if !ok {
+			continue // deleted by hand since
+		}
+		b := banks[e.Bank]
+		if b == nil {
+			// Read once: a read does not see this transaction's writes.
+			b = new(moderation.Bank)
+			if _, err := t.get(keyBank+e.Bank, b); err != nil {
+				return false, err
+			}
+			banks[e.Bank] = b
+		}
+		deleteBankEntry(t, b, e, moderation.AuditEntry{Actor: by.Moderator, CaseID: by.CaseID, DecisionID: by.ID,
+			Reason: fmt.Sprintf("removed from bank %s: decision %s was reversed on appeal", e.Bank, orig.ID)})
+		deleted = true
+	}
+	if !deleted {
+		return false, nil
+	}
+	return true, bumpBanks(t)
 }
 
 // BanksVersion returns the number of changes made to the banks so far: an

@@ -2,6 +2,7 @@ package review_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -148,6 +149,241 @@ func TestBankRequestsRefused(t *testing.T) {
 		} {
 			_, _, err := d.AddBankEntry(ctx, "admin", "b", r)
 			wantCode(t, err, moderation.EINVALID)
+		}
+	})
+}
+
+// bankedUpload opens a screening case about upload id by u1, whose hashes
+// are described in the comments, claims it for m1 and returns its id.
+func (h *harness) bankedUpload(id string) string {
+	h.t.Helper()
+	content := moderation.Content{Text: "excerpt", UserID: "u1", ContentID: id, File: &moderation.FileInfo{
+		SHA256: hash64(10), MediaType: "application/zip", Size: 5000,
+		Images: []moderation.ImageInfo{
+			{Path: "a.jpg", SHA256: strings.ToUpper(hash64(11)), PDQ: hash64(20), PDQQuality: 90},          // both added
+			{Path: "b.jpg", SHA256: hash64(12), PDQ: hash64(21), PDQQuality: moderation.MinPDQQuality - 1}, // too flat: its PDQ is not added
+			{Path: "c.gif", SHA256: hash64(13)},                                    // not decoded: no PDQ
+			{Path: "d/a.jpg", SHA256: hash64(11), PDQ: hash64(20), PDQQuality: 95}, // a.jpg again
+			{Path: "e.jpg", SHA256: hash64(10), PDQ: hash64(22), PDQQuality: 100},  // the file's SHA-256 again
+			{Path: "f.png", SHA256: "not a hash", PDQ: hash64(23), PDQQuality: 50}, // a broken SHA-256 is left out
+		},
+	}}
+	caseID, err := h.desk.OpenScreeningCase(h.t.Context(), content, verdict(moderation.Sexual, 0.7))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := h.desk.ClaimCase(h.t.Context(), "m1", caseID); err != nil {
+		h.t.Fatal(err)
+	}
+	return caseID
+}
+
+// bankHashes returns the kind:hash of every entry in bank.
+func (h *harness) bankHashes(bank string) []string {
+	h.t.Helper()
+	entries, _, err := h.desk.BankEntries(h.t.Context(), bank, 0, 0)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, string(e.Kind)+":"+e.Hash)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// auditCount counts the audit entries of action about decision.
+func (h *harness) auditCount(action, decision string) int {
+	h.t.Helper()
+	entries, _, err := h.desk.Audit(h.t.Context(), review.AuditQuery{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if e.Action == action && e.DecisionID == decision {
+			n++
+		}
+	}
+	return n
+}
+
+func TestDecisionAddsUploadToBank(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		d := h.desk
+		if _, _, err := d.PutBank(ctx, "admin", review.BankRequest{Name: "removed", Category: moderation.Sexual, Action: moderation.Block, Distance: 31}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := d.AddBankEntry(ctx, "admin", "removed", review.BankEntryRequest{Kind: moderation.HashPDQ, Hash: hash64(22)}); err != nil {
+			t.Fatal(err)
+		}
+		v0, _ := d.BanksVersion(ctx)
+
+		caseID := h.bankedUpload("f1")
+		req := remove(moderation.Sexual)
+		req.Reason, req.Bank = "nude images", "removed"
+		o := h.decide("m1", caseID, req)
+		dec := o.Decision
+		if !o.BanksChanged || !dec.ContentRemoved || len(dec.BankEntries) != 6 {
+			t.Fatalf("outcome: banks changed %v, decision %+v; want 6 entries", o.BanksChanged, dec)
+		}
+		want := []string{"pdq:" + hash64(20), "pdq:" + hash64(22), "pdq:" + hash64(23),
+			"sha256:" + hash64(10), "sha256:" + hash64(11), "sha256:" + hash64(12), "sha256:" + hash64(13)}
+		if got := h.bankHashes("removed"); !slices.Equal(got, want) {
+			t.Errorf("bank holds\n%v\nwant\n%v", got, want)
+		}
+		entries, _, _ := d.BankEntries(ctx, "removed", 0, 0)
+		for _, e := range entries {
+			if e.Hash == hash64(22) {
+				if e.DecisionID != "" {
+					t.Errorf("the entry that was already there was changed: %+v", e)
+				}
+				continue
+			}
+			if !slices.Contains(dec.BankEntries, e.ID) || e.DecisionID != dec.ID || e.AddedBy != "m1" || e.Note != "removed by decision "+dec.ID {
+				t.Errorf("entry %+v; decision %s lists %v", e, dec.ID, dec.BankEntries)
+			}
+		}
+		if b, _ := d.Bank(ctx, "removed"); b.Entries != 7 {
+			t.Errorf("bank counts %d entries, want 7", b.Entries)
+		}
+		if v, _ := d.BanksVersion(ctx); v <= v0 {
+			t.Errorf("banks version %d after the decision, was %d", v, v0)
+		}
+		if n := h.auditCount("hashbank.entry_added", dec.ID); n != 6 {
+			t.Errorf("%d hashbank.entry_added audit entries for the decision, want 6", n)
+		}
+		// The decision is stored with its entries, and a retry adds nothing.
+		again, err := d.Decide(ctx, "m1", caseID, req)
+		if err != nil || !again.Replayed || again.BanksChanged || !slices.Equal(again.Decision.BankEntries, dec.BankEntries) {
+			t.Errorf("retried decision: %+v, %v", again, err)
+		}
+
+		// Another upload with the same hashes adds none of them twice.
+		other := h.bankedUpload("f2")
+		o = h.decide("m1", other, req)
+		if o.BanksChanged || len(o.Decision.BankEntries) != 0 {
+			t.Errorf("the same hashes again: banks changed %v, entries %v", o.BanksChanged, o.Decision.BankEntries)
+		}
+		if b, _ := d.Bank(ctx, "removed"); b.Entries != 7 {
+			t.Errorf("bank counts %d entries after the same hashes again, want 7", b.Entries)
+		}
+	})
+}
+
+func TestReversalDeletesBankEntries(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		d := h.desk
+		if _, _, err := d.PutBank(ctx, "admin", review.BankRequest{Name: "removed", Category: moderation.Sexual, Action: moderation.Block, Distance: 31}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := d.AddBankEntry(ctx, "admin", "removed", review.BankEntryRequest{Kind: moderation.HashPDQ, Hash: hash64(22)}); err != nil {
+			t.Fatal(err)
+		}
+		req := review.DecisionRequest{Action: moderation.ActionSuspend, Categories: []moderation.Category{moderation.Sexual}, SuspendDays: 7, Bank: "removed"}
+		dec := h.decide("m1", h.bankedUpload("f1"), req).Decision
+		if len(dec.BankEntries) != 6 || dec.SuspensionID == "" {
+			t.Fatalf("decision %+v", dec)
+		}
+		// An admin deletes one entry by hand before the appeal.
+		if err := d.DeleteBankEntry(ctx, "admin", "removed", dec.BankEntries[0]); err != nil {
+			t.Fatal(err)
+		}
+		v0, _ := d.BanksVersion(ctx)
+
+		appeal, _, err := d.Appeal(ctx, "u1", dec.ID, "that is my own photo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.ClaimCase(ctx, "m2", appeal.ID); err != nil {
+			t.Fatal(err)
+		}
+		o := h.decide("m2", appeal.ID, review.DecisionRequest{Action: moderation.ActionReverse})
+		if !o.BanksChanged {
+			t.Error("the reversal reports no change to the banks")
+		}
+		if got := h.bankHashes("removed"); !slices.Equal(got, []string{"pdq:" + hash64(22)}) {
+			t.Errorf("bank after the reversal holds %v, want only the entry added by hand", got)
+		}
+		if b, _ := d.Bank(ctx, "removed"); b.Entries != 1 {
+			t.Errorf("bank counts %d entries, want 1", b.Entries)
+		}
+		if v, _ := d.BanksVersion(ctx); v <= v0 {
+			t.Errorf("banks version %d after the reversal, was %d", v, v0)
+		}
+		if n := h.auditCount("hashbank.entry_deleted", o.Decision.ID); n != 5 {
+			t.Errorf("%d hashbank.entry_deleted audit entries for the reversal, want 5", n)
+		}
+		if s, _ := d.Suspended(ctx, "u1"); s != nil {
+			t.Errorf("still suspended after the reversal: %+v", s)
+		}
+		// A deleted hash can be added again.
+		if _, created, err := d.AddBankEntry(ctx, "admin", "removed", review.BankEntryRequest{Kind: moderation.HashSHA256, Hash: hash64(10)}); err != nil || !created {
+			t.Errorf("adding a hash the reversal deleted: created %v, %v", created, err)
+		}
+
+		// Reversing a removal that added nothing changes no bank.
+		r := h.report("r1", "n1", "u1", moderation.Hate)
+		plain := h.claimDecide("m1", r.CaseID, remove(moderation.Hate)).Decision
+		appeal, _, err = d.Appeal(ctx, "u1", plain.ID, "satire")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.ClaimCase(ctx, "m2", appeal.ID); err != nil {
+			t.Fatal(err)
+		}
+		if o := h.decide("m2", appeal.ID, review.DecisionRequest{Action: moderation.ActionReverse}); o.BanksChanged {
+			t.Error("reversing a removal without bank entries reports a change to the banks")
+		}
+	})
+}
+
+func TestAddToBankRefused(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		d := h.desk
+		if _, _, err := d.PutBank(ctx, "admin", review.BankRequest{Name: "removed", Category: moderation.Sexual, Action: moderation.Block, Distance: 31}); err != nil {
+			t.Fatal(err)
+		}
+		upload := h.bankedUpload("f1")
+		r := h.report("r1", "n1", "u1", moderation.Sexual)
+		if _, err := d.ClaimCase(ctx, "m1", r.CaseID); err != nil {
+			t.Fatal(err)
+		}
+		wantMessage := func(err error, code, msg string) {
+			t.Helper()
+			wantCode(t, err, code)
+			if !strings.Contains(moderation.ErrorMessage(err), msg) {
+				t.Errorf("message %q does not contain %q", moderation.ErrorMessage(err), msg)
+			}
+		}
+		for _, tc := range []struct {
+			name, caseID string
+			req          review.DecisionRequest
+			msg          string
+		}{
+			{"a note", r.CaseID, review.DecisionRequest{Action: moderation.ActionRemove, Categories: []moderation.Category{moderation.Sexual}, Bank: "removed"}, "add_to_bank applies to removing an upload"},
+			{"keep", upload, review.DecisionRequest{Action: moderation.ActionKeep, Bank: "removed"}, "add_to_bank applies to removing an upload"},
+			{"dismiss", upload, review.DecisionRequest{Action: moderation.ActionDismiss, Bank: "removed"}, "add_to_bank applies to removing an upload"},
+			{"no such bank", upload, review.DecisionRequest{Action: moderation.ActionRemove, Categories: []moderation.Category{moderation.Sexual}, Bank: "nope"}, "bank nope does not exist; create it first with PUT /v1/hashbanks/nope"},
+		} {
+			tc.req.Reason = "r"
+			_, err := d.Decide(ctx, "m1", tc.caseID, tc.req)
+			wantMessage(err, moderation.EINVALID, tc.msg)
+		}
+		// Nothing was decided.
+		if c := h.caseOf(upload); c.Status != moderation.CaseClaimed || c.DecisionID != "" {
+			t.Errorf("upload case after refused decisions: %s, decision %q", c.Status, c.DecisionID)
+		}
+		// In bulk, each case on its own.
+		req := review.DecisionRequest{Action: moderation.ActionRemove, Categories: []moderation.Category{moderation.Sexual}, Reason: "r", Bank: "removed"}
+		res := d.DecideBulk(ctx, "m1", []string{r.CaseID, upload}, req)
+		wantMessage(res[0].Err, moderation.EINVALID, "add_to_bank")
+		if res[1].Err != nil || !res[1].Outcome.BanksChanged || len(res[1].Outcome.Decision.BankEntries) != 7 {
+			t.Errorf("bulk decision on the upload: %+v, %v", res[1].Outcome, res[1].Err)
 		}
 	})
 }

@@ -82,22 +82,34 @@ func newCase(t *txn, kind moderation.CaseKind, target moderation.Target) *modera
 
 // OpenScreeningCase opens a case for content that screening sent to review,
 // or updates the open case about the same content with the new text and
-// verdict (an edited note is screened again). It returns the case id.
+// verdict (an edited note is screened again). Content with a File is an
+// upload: the case is about the upload and keeps its hashes, for a removal
+// to add to a hash bank. It returns the case id.
 func (d *Desk) OpenScreeningCase(ctx context.Context, content moderation.Content, v moderation.Verdict) (string, error) {
 	if content.ContentID == "" {
 		return "", moderation.Errorf(moderation.EINVALID, "content_id is required to open a review case")
 	}
 	target := moderation.Target{Type: moderation.TargetNote, ID: content.ContentID, UserID: content.UserID}
+	what := "text"
+	var file *moderation.FileInfo
+	if content.File != nil {
+		target.Type, what = moderation.TargetUpload, "upload"
+		f := *content.File
+		f.Images = slices.Clone(f.Images)
+		file = &f
+	}
 	var id string
 	err := d.update(ctx, func(t *txn) error {
 		c, err := latestCaseFor(t, target)
 		if err != nil {
 			return err
 		}
-		// The same text again (the product re-checks a note) changes
-		// nothing: not an open case, and not a decided one, which a
-		// moderator has already judged. Changed text is news.
-		if c != nil && c.Text == content.Text && (c.Status == moderation.CaseClosed || c.Verdict != nil && c.Verdict.PolicyVersion == v.PolicyVersion) {
+		// The same content again (the product re-checks a note, or an
+		// upload with the same bytes) changes nothing: not an open case,
+		// and not a decided one, which a moderator has already judged.
+		// Changed text or bytes are news.
+		same := c != nil && c.Text == content.Text && fileSHA256(c.File) == fileSHA256(file)
+		if same && (c.Status == moderation.CaseClosed || c.Verdict != nil && c.Verdict.PolicyVersion == v.PolicyVersion) {
 			id = c.ID
 			return nil
 		}
@@ -117,19 +129,27 @@ func (d *Desk) OpenScreeningCase(ctx context.Context, content moderation.Content
 		action, detail := "screening.updated", "policy "+v.PolicyVersion
 		if created {
 			action = "case.opened"
-		} else if c.Status == moderation.CaseClaimed && c.Text != content.Text {
-			// A moderator must not decide on text they have not seen.
-			detail += "; the text changed while " + c.Lease.Moderator + " held the case, so it is back in the queue"
+		} else if c.Status == moderation.CaseClaimed && !same {
+			// A moderator must not decide on content they have not seen.
+			detail += "; the " + what + " changed while " + c.Lease.Moderator + " held the case, so it is back in the queue"
 			c.Status, c.Lease = moderation.CaseOpen, nil
 		}
 		c.History = append(c.History, moderation.CaseEvent{At: t.now, Actor: "screening", Action: action, Detail: detail})
-		c.Text = content.Text
+		c.Text, c.File = content.Text, file
 		saveCase(t, c)
 		t.audit(moderation.AuditEntry{Actor: "screening", Action: action, TargetType: target.Type, TargetID: target.ID, CaseID: c.ID})
 		id = c.ID
 		return nil
 	})
 	return id, err
+}
+
+// fileSHA256 is the SHA-256 of f, or "" for none.
+func fileSHA256(f *moderation.FileInfo) string {
+	if f == nil {
+		return ""
+	}
+	return f.SHA256
 }
 
 // caseViewReports is how many reports a case view shows, the first ones

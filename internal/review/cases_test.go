@@ -597,3 +597,72 @@ func TestRescreeningAClaimedCase(t *testing.T) {
 		wantCode(t, err, moderation.ECONFLICT)
 	})
 }
+
+// upload is an upload by u1 with hashes sha and one image of its own.
+func upload(id, sha string) moderation.Content {
+	return moderation.Content{Text: "excerpt", UserID: "u1", ContentID: id, File: &moderation.FileInfo{
+		SHA256: sha, MediaType: "application/zip", Size: 1000,
+		Images: []moderation.ImageInfo{{Path: "a.png", MediaType: "image/png", SHA256: hash64(90), PDQ: hash64(91), PDQQuality: 80}},
+	}}
+}
+
+func TestScreeningCaseOfAnUpload(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		open := func(c moderation.Content) string {
+			t.Helper()
+			id, err := h.desk.OpenScreeningCase(ctx, c, verdict(moderation.Sexual, 0.6))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		content := upload("f1", hash64(1))
+		id := open(content)
+		c := h.caseOf(id)
+		want := moderation.Target{Type: moderation.TargetUpload, ID: "f1", UserID: "u1"}
+		if c.Target != want || c.File == nil || c.File.SHA256 != hash64(1) || len(c.File.Images) != 1 || c.File.Images[0] != content.File.Images[0] {
+			t.Fatalf("upload case: target %+v, file %+v", c.Target, c.File)
+		}
+		// A note with the same id is another thing.
+		if note := open(moderation.Content{Text: "excerpt", UserID: "u1", ContentID: "f1"}); note == id {
+			t.Error("a note with the upload's id joined the upload's case")
+		} else if n := h.caseOf(note); n.Target.Type != moderation.TargetNote || n.File != nil {
+			t.Errorf("note case: target %+v, file %+v", n.Target, n.File)
+		}
+
+		// The same bytes again change nothing.
+		h.clock.Advance(time.Minute)
+		if again := open(upload("f1", hash64(1))); again != id {
+			t.Fatalf("re-check of the same bytes opened %s, want %s", again, id)
+		}
+		if n := len(h.caseOf(id).History); n != 1 {
+			t.Errorf("history has %d events after a re-check of the same bytes, want 1", n)
+		}
+		// Other bytes under the same id, with the same excerpts, are news:
+		// a moderator holding the case has not seen them.
+		if _, err := h.desk.ClaimCase(ctx, "m1", id); err != nil {
+			t.Fatal(err)
+		}
+		id2 := open(upload("f1", hash64(2)))
+		c = h.caseOf(id2)
+		if id2 != id || c.File.SHA256 != hash64(2) || c.Status != moderation.CaseOpen || c.Lease != nil {
+			t.Fatalf("case after new bytes: %s, %s, file %+v, lease %+v", id2, c.Status, c.File, c.Lease)
+		}
+		if d := c.History[len(c.History)-1].Detail; !strings.Contains(d, "the upload changed while m1 held the case") {
+			t.Errorf("history detail %q", d)
+		}
+
+		// Decided: the same bytes stay decided, other bytes open a new case.
+		if _, err := h.desk.ClaimCase(ctx, "m1", id); err != nil {
+			t.Fatal(err)
+		}
+		h.decide("m1", id, keep)
+		if again := open(upload("f1", hash64(2))); again != id {
+			t.Errorf("re-check of decided bytes returned %s, want %s", again, id)
+		}
+		if again := open(upload("f1", hash64(3))); again == id {
+			t.Error("new bytes after a decision did not open a new case")
+		}
+	})
+}

@@ -17,6 +17,11 @@ type DecisionRequest struct {
 	Reason     string
 	// SuspendDays is the length of a suspension in days; 0 is indefinite.
 	SuspendDays int
+	// Bank, with remove or suspend on a case about an upload, names the
+	// hash bank to add the upload's hashes to, so that the same file or
+	// images are caught when uploaded again. The decision lists the entries
+	// it added, and a reversal on appeal deletes them.
+	Bank string
 	// IdempotencyKey makes a retried request return the first one's result.
 	IdempotencyKey string
 }
@@ -29,6 +34,9 @@ type Outcome struct {
 	// Replayed is true when the request repeated one already carried out,
 	// which was not carried out again.
 	Replayed bool `json:"replayed"`
+	// BanksChanged is true when the decision added hash bank entries or,
+	// reversing a decision on appeal, deleted some.
+	BanksChanged bool `json:"-"`
 }
 
 // allowed lists the actions each kind of case accepts.
@@ -60,6 +68,9 @@ func (req DecisionRequest) validate(c *moderation.Case) error {
 			return err
 		}
 	}
+	if req.Bank != "" && (c.File == nil || req.Action != moderation.ActionRemove && req.Action != moderation.ActionSuspend) {
+		return moderation.Errorf(moderation.EINVALID, "add_to_bank applies to removing an upload: action remove or suspend on a case about an upload")
+	}
 	return nil
 }
 
@@ -67,7 +78,8 @@ func (req DecisionRequest) validate(c *moderation.Case) error {
 // of. A retried request (the same idempotency key, or the same action on a
 // case the same moderator already decided) returns the first result with
 // Replayed set. Escalate moves the case to the next more urgent lane and
-// gives up the lease.
+// gives up the lease. Removing an upload may add its hashes to a hash bank
+// (req.Bank) in the same transaction.
 func (d *Desk) Decide(ctx context.Context, moderator, caseID string, req DecisionRequest) (Outcome, error) {
 	return d.decide(ctx, moderator, caseID, req, false)
 }
@@ -164,11 +176,11 @@ func (d *Desk) decide(ctx context.Context, moderator, caseID string, req Decisio
 			}
 			return nil
 		}
-		dec, err := d.apply(t, c, moderator, req)
+		dec, banks, err := d.apply(t, c, moderator, req)
 		if err != nil {
 			return err
 		}
-		out.Decision = dec
+		out.Decision, out.BanksChanged = dec, banks
 		if idem != "" {
 			t.put(idem, idemRecord{CaseID: c.ID, DecisionID: dec.ID}, idempotencyTTL)
 		}
@@ -235,8 +247,9 @@ func escalate(t *txn, c *moderation.Case, moderator, reason string) error {
 	return nil
 }
 
-// apply records a final decision on c and everything it enforces.
-func (d *Desk) apply(t *txn, c *moderation.Case, moderator string, req DecisionRequest) (*moderation.Decision, error) {
+// apply records a final decision on c and everything it enforces, and
+// reports whether that changed the hash banks.
+func (d *Desk) apply(t *txn, c *moderation.Case, moderator string, req DecisionRequest) (*moderation.Decision, bool, error) {
 	dec := &moderation.Decision{
 		ID:                 newID("dec", t.now),
 		CaseID:             c.ID,
@@ -255,23 +268,25 @@ func (d *Desk) apply(t *txn, c *moderation.Case, moderator string, req DecisionR
 	if uid := c.Target.UserID; uid != "" {
 		var err error
 		if u, err = loadUser(t, uid); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	var err error
+	banks := false
 	switch c.Kind {
 	case moderation.KindAppeal:
-		err = d.applyAppeal(t, c, &u, dec)
+		banks, err = d.applyAppeal(t, c, &u, dec)
 	case moderation.KindSuspension:
 		u.Proposal = ""
 		if dec.Action == moderation.ActionSuspend {
 			err = d.suspend(t, &u, dec, req.SuspendDays)
 		}
 	default:
-		err = d.applyContent(t, c, &u, dec, req.SuspendDays)
+		err = d.applyContent(t, c, &u, dec, req)
+		banks = len(dec.BankEntries) > 0
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	d.record(t, &u, dec)
 	c.Status = moderation.CaseClosed
@@ -279,12 +294,12 @@ func (d *Desk) apply(t *txn, c *moderation.Case, moderator string, req DecisionR
 	c.DecisionID = dec.ID
 	c.History = append(c.History, moderation.CaseEvent{At: t.now, Actor: moderator, Action: "decided", Detail: string(dec.Action) + " (" + dec.ID + ")"})
 	saveCase(t, c)
-	return dec, nil
+	return dec, banks, nil
 }
 
 // applyContent enforces a decision on a case about content or an account,
-// and resolves its reports.
-func (d *Desk) applyContent(t *txn, c *moderation.Case, u *user, dec *moderation.Decision, days int) error {
+// with the hash bank entries req asks for, and resolves its reports.
+func (d *Desk) applyContent(t *txn, c *moderation.Case, u *user, dec *moderation.Decision, req DecisionRequest) error {
 	content := c.Target.Type != moderation.TargetUser
 	if content && (dec.Action == moderation.ActionRemove || dec.Action == moderation.ActionSuspend) {
 		dec.ContentRemoved = true
@@ -293,9 +308,14 @@ func (d *Desk) applyContent(t *txn, c *moderation.Case, u *user, dec *moderation
 		if c.Target.UserID != "" {
 			u.Strikes = append(d.recentStrikes(*u, t.now), moderation.Strike{DecisionID: dec.ID, Categories: dec.Categories, At: t.now})
 		}
+		if req.Bank != "" {
+			if err := addToBank(t, req.Bank, c, dec); err != nil {
+				return err
+			}
+		}
 	}
 	if dec.Action == moderation.ActionSuspend {
-		if err := d.suspend(t, u, dec, days); err != nil {
+		if err := d.suspend(t, u, dec, req.SuspendDays); err != nil {
 			return err
 		}
 	} else if dec.ContentRemoved {
