@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -93,4 +94,109 @@ func TestHashBanks(t *testing.T) {
 	if n := changes.Load(); n != 5 {
 		t.Errorf("BanksChanged called %d times, want 5", n)
 	}
+}
+
+func TestDecisionAddsToBank(t *testing.T) {
+	var changes atomic.Int32
+	ds := startDesk(t, nil, func(c *httpapi.Config) { c.BanksChanged = func() { changes.Add(1) } })
+	wantJSON(t, ds.call(t, http.MethodPut, "/v1/hashbanks/removed", adminKey.Secret, `{"category":"sexual","action":"block"}`, nil), http.StatusCreated, &moderation.Bank{})
+	changes.Store(0)
+	sha, pdq := strings.Repeat("1", 64), strings.Repeat("2", 64)
+	uploadCase := func(id string) string {
+		t.Helper()
+		file := &moderation.FileInfo{SHA256: sha, MediaType: "image/jpeg", Size: 100,
+			Images: []moderation.ImageInfo{{Path: id + ".jpg", MediaType: "image/jpeg", SHA256: sha, PDQ: pdq, PDQQuality: 90}}}
+		caseID, err := ds.desk.OpenScreeningCase(t.Context(), moderation.Content{Text: "excerpt", UserID: "author-1", ContentID: id, File: file},
+			moderation.Verdict{Action: moderation.Review, Categories: []moderation.CategoryScore{{Category: moderation.Sexual, Score: 0.7}}, PolicyVersion: "p1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return caseID
+	}
+	upload := uploadCase("f1")
+	note := ds.report(t, "r1", "n1", "author-1", "sexual").CaseID
+	ds.claim(t, aliceKey, upload)
+	ds.claim(t, aliceKey, note)
+	const remove = `{"action":"remove","categories":["sexual"],"reason":"nude image","add_to_bank":"removed"}`
+
+	bad := []struct{ name, id, body, msg string }{
+		{"a note", note, remove, "add_to_bank applies to removing an upload"},
+		{"keep", upload, `{"action":"keep","reason":"fine","add_to_bank":"removed"}`, "add_to_bank applies to removing an upload"},
+		{"no such bank", upload, `{"action":"remove","categories":["sexual"],"reason":"x","add_to_bank":"nope"}`, "create it first with PUT /v1/hashbanks/nope"},
+		{"not a string", upload, `{"action":"remove","categories":["sexual"],"reason":"x","add_to_bank":["removed"]}`, "add_to_bank: expected string, got array"},
+		{"a control character", upload, `{"action":"remove","categories":["sexual"],"reason":"x","add_to_bank":"re\u0007moved"}`, "add_to_bank must be printable"},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			wantError(t, ds.post(t, "/v1/review/items/"+tc.id+"/decision", aliceKey.Secret, tc.body), http.StatusBadRequest, "invalid", tc.msg)
+		})
+	}
+
+	out := ds.decide(t, aliceKey, upload, remove)
+	if out.Decision == nil || len(out.Decision.BankEntries) != 2 {
+		t.Fatalf("decision = %+v, want 2 bank entries", out.Decision)
+	}
+	var list struct {
+		Entries []moderation.BankEntry `json:"entries"`
+	}
+	wantJSON(t, ds.get(t, "/v1/hashbanks/removed/entries", adminKey.Secret), http.StatusOK, &list)
+	if len(list.Entries) != 2 || list.Entries[0].DecisionID != out.Decision.ID || list.Entries[0].AddedBy != aliceKey.Name {
+		t.Errorf("bank entries = %+v", list.Entries)
+	}
+	if n := changes.Load(); n != 1 {
+		t.Errorf("BanksChanged called %d times after the decision, want 1", n)
+	}
+	// A retry changes nothing.
+	var again outcomeWire
+	wantJSON(t, ds.post(t, "/v1/review/items/"+upload+"/decision", aliceKey.Secret, remove), http.StatusOK, &again)
+	if !again.Replayed || !slices.Equal(again.Decision.BankEntries, out.Decision.BankEntries) || changes.Load() != 1 {
+		t.Errorf("retry = %+v; BanksChanged called %d times", again, changes.Load())
+	}
+
+	t.Run("bulk", func(t *testing.T) {
+		other := uploadCase("f2")
+		var bulk bulkWire
+		body := fmt.Sprintf(`{"ids":[%q,%q],"action":"remove","categories":["sexual"],"reason":"nude images","add_to_bank":"removed"}`, note, other)
+		wantJSON(t, ds.post(t, "/v1/review/decisions", aliceKey.Secret, body), http.StatusOK, &bulk)
+		if e := bulk.Results[0].Error; e == nil || e.Code != "invalid" || !strings.Contains(e.Message, "add_to_bank") {
+			t.Errorf("bulk result for the note = %+v", bulk.Results[0])
+		}
+		// The upload's hashes are in the bank already: nothing is added.
+		if o := bulk.Results[1].Outcome; o == nil || o.Decision == nil || !o.Decision.ContentRemoved || len(o.Decision.BankEntries) != 0 {
+			t.Errorf("bulk result for the upload = %+v", bulk.Results[1])
+		}
+		if n := changes.Load(); n != 1 {
+			t.Errorf("BanksChanged called %d times after a bulk decision that added nothing, want 1", n)
+		}
+		third := uploadCase("f3")
+		wantJSON(t, ds.post(t, "/v1/review/decisions", aliceKey.Secret, fmt.Sprintf(`{"ids":[%q],"action":"suspend","categories":["sexual"],"reason":"again","suspend_days":0,"add_to_bank":"removed"}`, third)), http.StatusOK, &bulk)
+		if o := bulk.Results[0].Outcome; o == nil || len(o.Decision.BankEntries) != 0 || o.Decision.SuspensionID == "" {
+			t.Errorf("bulk suspension = %+v", bulk.Results[0])
+		}
+	})
+
+	t.Run("reversed on appeal", func(t *testing.T) {
+		var rc receiptBody
+		wantJSON(t, ds.post(t, "/v1/appeals", backendKey.Secret, fmt.Sprintf(`{"user_id":"author-1","decision_id":%q,"statement":"my own photo"}`, out.Decision.ID)), http.StatusAccepted, &rc)
+		ds.claim(t, bobKey, rc.CaseID)
+		before := changes.Load()
+		ds.decide(t, bobKey, rc.CaseID, `{"action":"reverse","reason":"consenting adult, own photo"}`)
+		if n := changes.Load(); n != before+1 {
+			t.Errorf("BanksChanged called %d times after the reversal, want %d", n, before+1)
+		}
+		wantJSON(t, ds.get(t, "/v1/hashbanks/removed/entries", adminKey.Secret), http.StatusOK, &list)
+		if len(list.Entries) != 0 {
+			t.Errorf("bank entries after the reversal = %+v", list.Entries)
+		}
+		audit := ds.audit(t, "actor=bob")
+		deleted := 0
+		for _, e := range audit.Entries {
+			if e.Action == "hashbank.entry_deleted" && slices.Contains(out.Decision.BankEntries, e.TargetID) {
+				deleted++
+			}
+		}
+		if deleted != 2 {
+			t.Errorf("%d hashbank.entry_deleted audit entries by bob, want 2", deleted)
+		}
+	})
 }

@@ -353,16 +353,18 @@ func (s *Server) claimCase(c echo.Context) error {
 	return c.JSON(http.StatusOK, cs)
 }
 
-// decisionFields are the fields of a decision, alone or in bulk.
+// decisionFields are the fields of a decision, alone or in bulk. AddToBank
+// names a hash bank to add a removed upload's hashes to.
 type decisionFields struct {
 	Action      string   `json:"action"`
 	Categories  []string `json:"categories"`
 	Reason      string   `json:"reason"`
 	SuspendDays *int     `json:"suspend_days"`
+	AddToBank   string   `json:"add_to_bank"`
 }
 
 func (r decisionFields) request(idemKey string) (review.DecisionRequest, error) {
-	req := review.DecisionRequest{Action: moderation.DecisionAction(r.Action), Reason: r.Reason, IdempotencyKey: idemKey}
+	req := review.DecisionRequest{Action: moderation.DecisionAction(r.Action), Reason: r.Reason, Bank: r.AddToBank, IdempotencyKey: idemKey}
 	switch req.Action {
 	case moderation.ActionKeep, moderation.ActionRemove, moderation.ActionSuspend, moderation.ActionDismiss, moderation.ActionReverse, moderation.ActionEscalate:
 	default:
@@ -383,7 +385,7 @@ func (r decisionFields) request(idemKey string) (review.DecisionRequest, error) 
 	} else if r.SuspendDays != nil {
 		return req, moderation.Errorf(moderation.EINVALID, "suspend_days only goes with action suspend")
 	}
-	return req, nil
+	return req, validateID("add_to_bank", r.AddToBank)
 }
 
 // parseCategories converts the categories of a request, naming the first
@@ -408,7 +410,9 @@ func idempotencyKey(c echo.Context) (string, error) {
 	return k, validateID("Idempotency-Key", k)
 }
 
-// decide handles POST /v1/review/items/:id/decision.
+// decide handles POST /v1/review/items/:id/decision. A decision that
+// changed a hash bank (add_to_bank, or a reversal deleting what one added)
+// is announced with banksChanged, as the bank endpoints do.
 func (s *Server) decide(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
@@ -430,6 +434,9 @@ func (s *Server) decide(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if out.BanksChanged {
+		s.banksChanged()
+	}
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -439,6 +446,7 @@ type bulkRequest struct {
 	Categories  []string `json:"categories"`
 	Reason      string   `json:"reason"`
 	SuspendDays *int     `json:"suspend_days"`
+	AddToBank   string   `json:"add_to_bank"`
 }
 
 type bulkItem struct {
@@ -466,18 +474,24 @@ func (s *Server) decideBulk(c echo.Context) error {
 			return err
 		}
 	}
-	req, err := decisionFields{Action: body.Action, Categories: body.Categories, Reason: body.Reason, SuspendDays: body.SuspendDays}.request(key)
+	req, err := decisionFields{Action: body.Action, Categories: body.Categories, Reason: body.Reason, SuspendDays: body.SuspendDays, AddToBank: body.AddToBank}.request(key)
 	if err != nil {
 		return err
 	}
 	results := s.desk.DecideBulk(c.Request().Context(), actor(c), body.IDs, req)
 	items := make([]bulkItem, len(results))
+	banks := false
 	for i, r := range results {
 		items[i] = bulkItem{CaseID: r.CaseID, Outcome: r.Outcome}
 		if r.Err != nil {
 			code, msg := s.classify(c.Request().Context(), c, r.Err)
 			items[i].Error = &errorBody{Code: code, Message: msg}
+		} else if r.Outcome.BanksChanged {
+			banks = true
 		}
+	}
+	if banks {
+		s.banksChanged()
 	}
 	return c.JSON(http.StatusOK, map[string][]bulkItem{"results": items})
 }

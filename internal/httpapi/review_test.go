@@ -1398,6 +1398,7 @@ type (
 		SuspensionID   string     `json:"suspension_id"`
 		SuspendedUntil *time.Time `json:"suspended_until"`
 		AppealOf       string     `json:"appeal_of"`
+		BankEntries    []string   `json:"bank_entries"`
 	}
 	outcomeWire struct {
 		Case     caseWire      `json:"case"`
