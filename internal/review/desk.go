@@ -57,6 +57,9 @@ type Config struct {
 	// ReportLimit reports per ReportWindow per reporter (default 30 an hour).
 	ReportLimit  int
 	ReportWindow time.Duration
+	// UploadMemory is how long RememberUpload keeps a screened upload's
+	// hashes for a report about it (default DefaultUploadMemory, 90 days).
+	UploadMemory time.Duration
 	// Events turns on the outbox: decisions, removals, suspensions and
 	// resolutions queue events for the product's webhook. Leave it off when
 	// no webhook is configured, or the outbox only grows.
@@ -81,7 +84,7 @@ func New(cfg Config) (*Desk, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("review: Config.Store is required")
 	}
-	if cfg.Lease < 0 || cfg.StrikeWindow < 0 || cfg.StrikeThreshold < 0 || cfg.AppealWindow < 0 || cfg.ReportLimit < 0 || cfg.ReportWindow < 0 {
+	if cfg.Lease < 0 || cfg.StrikeWindow < 0 || cfg.StrikeThreshold < 0 || cfg.AppealWindow < 0 || cfg.ReportLimit < 0 || cfg.ReportWindow < 0 || cfg.UploadMemory < 0 {
 		return nil, errors.New("review: durations and limits must not be negative")
 	}
 	cfg.Lease = orDefault(cfg.Lease, DefaultLease)
@@ -90,6 +93,7 @@ func New(cfg Config) (*Desk, error) {
 	cfg.AppealWindow = orDefault(cfg.AppealWindow, DefaultAppealWindow)
 	cfg.ReportLimit = orDefault(cfg.ReportLimit, DefaultReportLimit)
 	cfg.ReportWindow = orDefault(cfg.ReportWindow, DefaultReportWindow)
+	cfg.UploadMemory = orDefault(cfg.UploadMemory, DefaultUploadMemory)
 	if cfg.Notify == nil {
 		cfg.Notify = func() {}
 	}

@@ -23,8 +23,10 @@ func (e *RateLimitError) Unwrap() error { return e.Err }
 // Submit files a report. The same reporter reporting the same target while
 // its case is still open gets the report already on file (created false).
 // Reports about one target gather into one case, whose priority rises with
-// each reporter, weighted by their track record. A reporter over the rate
-// limit gets a *RateLimitError.
+// each reporter, weighted by their track record. A case about an upload
+// that has no file gets the one RememberUpload kept, so that a removal can
+// add its hashes to a hash bank. A reporter over the rate limit gets a
+// *RateLimitError.
 func (d *Desk) Submit(ctx context.Context, r moderation.Report) (report moderation.Report, created bool, err error) {
 	if !r.Target.Type.Valid() || r.Target.ID == "" || r.ReporterID == "" || !r.Category.Valid() {
 		return r, false, moderation.Errorf(moderation.EINVALID, "a report needs reporter_id, target_type, target_id and a valid category")
@@ -128,6 +130,9 @@ func (d *Desk) Submit(ctx context.Context, r moderation.Report) (report moderati
 		report.CaseID = c.ID
 		if c.Target.UserID == "" {
 			c.Target.UserID = r.Target.UserID
+		}
+		if err := attachUpload(t, c); err != nil {
+			return err
 		}
 		if c.Text == "" {
 			c.Text = r.Text
