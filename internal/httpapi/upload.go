@@ -90,6 +90,12 @@ func (s *Server) checkUpload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if form.contentID != "" && s.desk != nil {
+		// Kept for a report about the upload; failing loses only that.
+		if err := s.desk.RememberUpload(ctx, form.contentID, form.userID, res.File); err != nil {
+			s.log.WarnContext(ctx, "remember upload for reports", "code", moderation.ErrorCode(err))
+		}
+	}
 	content := moderation.Content{Text: res.Excerpts, UserID: form.userID, ContentID: form.contentID, File: &res.File}
 	out, err := s.annotate(ctx, content, res.Verdict)
 	if err != nil {

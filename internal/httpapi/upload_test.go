@@ -15,9 +15,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/aup-dev/aup/internal/engine"
 	"github.com/aup-dev/aup/internal/httpapi"
 	"github.com/aup-dev/aup/internal/moderation"
+	"github.com/aup-dev/aup/internal/redisstore"
+	"github.com/aup-dev/aup/internal/redistest"
+	"github.com/aup-dev/aup/internal/review"
 	"github.com/aup-dev/aup/internal/upload"
 )
 
@@ -315,6 +320,109 @@ func TestCheckUploadInProgressLimit(t *testing.T) {
 	}
 	if res := ts.upload(t, key, part{name: "file", filename: "c.txt", value: "hi"}); res.status != http.StatusOK {
 		t.Errorf("after the first finished: %d %s", res.status, res.body)
+	}
+	wantEmptyDir(t, dir)
+}
+
+// uploadDesk starts the API with a review desk and a real upload scanner.
+func uploadDesk(t *testing.T, editDesk func(*review.Config)) (*deskServer, string) {
+	t.Helper()
+	dir := t.TempDir()
+	sc, err := upload.New(upload.Config{Screener: markerFiles{}, TempDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startDesk(t, editDesk, func(c *httpapi.Config) { c.Uploads, c.UploadDir = sc, dir }), dir
+}
+
+func TestReportAboutCheckedUpload(t *testing.T) {
+	ds, dir := uploadDesk(t, nil)
+	secretName := "holiday-of-alice.txt"
+	text := "a picture of the beach"
+	sum := sha256.Sum256([]byte(text))
+	sha := hex.EncodeToString(sum[:])
+
+	// Screening allows the upload; no case is opened.
+	res := ds.upload(t, backendKey.Secret, part{name: "file", filename: secretName, value: text}, part{name: "user_id", value: "author-1"}, part{name: "content_id", value: "up-1"})
+	var v struct {
+		Action string `json:"action"`
+		File   struct {
+			SHA256 string `json:"sha256"`
+		} `json:"file"`
+	}
+	if err := json.Unmarshal(res.body, &v); err != nil || res.status != http.StatusOK || v.Action != "allow" || v.File.SHA256 != sha {
+		t.Fatalf("upload: %d %s", res.status, res.body)
+	}
+
+	// Later a user reports it.
+	var rc receiptBody
+	wantJSON(t, ds.post(t, "/v1/reports", backendKey.Secret, `{"reporter_id":"r1","target_type":"upload","target_id":"up-1","target_user_id":"author-1","category":"sexual"}`), http.StatusAccepted, &rc)
+	var c struct {
+		Target targetWire `json:"target"`
+		File   *struct {
+			SHA256 string `json:"sha256"`
+			Size   int64  `json:"size"`
+		} `json:"file"`
+	}
+	wantJSON(t, ds.get(t, "/v1/review/items/"+rc.CaseID, aliceKey.Secret), http.StatusOK, &c)
+	if c.File == nil || c.File.SHA256 != sha || c.File.Size != int64(len(text)) || c.Target.UserID != "author-1" {
+		t.Fatalf("case about the reported upload: target %+v, file %+v; want sha256 %s", c.Target, c.File, sha)
+	}
+
+	// Removing it adds the file's hash to a bank.
+	wantJSON(t, ds.call(t, http.MethodPut, "/v1/hashbanks/removed", adminKey.Secret, `{"category":"sexual","action":"block"}`, nil), http.StatusCreated, &moderation.Bank{})
+	ds.claim(t, aliceKey, rc.CaseID)
+	out := ds.decide(t, aliceKey, rc.CaseID, `{"action":"remove","categories":["sexual"],"reason":"nude image","add_to_bank":"removed"}`)
+	var list struct {
+		Entries []moderation.BankEntry `json:"entries"`
+	}
+	wantJSON(t, ds.get(t, "/v1/hashbanks/removed/entries", adminKey.Secret), http.StatusOK, &list)
+	if out.Decision == nil || len(out.Decision.BankEntries) != 1 || len(list.Entries) != 1 || list.Entries[0].Hash != sha {
+		t.Errorf("decision %+v; bank entries %+v", out.Decision, list.Entries)
+	}
+
+	// A report about an upload never checked with a content_id: no file.
+	wantJSON(t, ds.post(t, "/v1/reports", backendKey.Secret, `{"reporter_id":"r1","target_type":"upload","target_id":"up-2","target_user_id":"author-1","category":"sexual"}`), http.StatusAccepted, &rc)
+	c.File = nil
+	wantJSON(t, ds.get(t, "/v1/review/items/"+rc.CaseID, aliceKey.Secret), http.StatusOK, &c)
+	if c.File != nil {
+		t.Errorf("case about an unknown upload has file %+v", c.File)
+	}
+
+	if strings.Contains(ds.logs.String(), secretName) {
+		t.Errorf("the log holds the file name:\n%s", ds.logs.String())
+	}
+	wantEmptyDir(t, dir)
+}
+
+func TestCheckUploadStoreDown(t *testing.T) {
+	srv := redistest.Start(t)
+	// No retries: the store is down for good.
+	client := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1, DialerRetries: 1})
+	t.Cleanup(func() { client.Close() })
+	ds, dir := uploadDesk(t, func(c *review.Config) { c.Store = redisstore.NewRecords(client, "aup:review:") })
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	// The upload cannot be remembered; the verdict comes all the same.
+	secretName := "holiday-of-alice.txt"
+	res := ds.upload(t, backendKey.Secret, part{name: "file", filename: secretName, value: "a picture of the beach"}, part{name: "content_id", value: "up-1"})
+	var v uploadVerdict
+	decodeStrict(t, res.body, &v) // no "user": the upload names none
+	if res.status != http.StatusOK || v.Action != "allow" {
+		t.Fatalf("upload with the store down: %d %s", res.status, res.body)
+	}
+	warned := false
+	for _, l := range logLines(t, ds.logs.String()) {
+		if l["msg"] == "remember upload for reports" {
+			warned = l["level"] == "WARN" && l["code"] == moderation.EUNAVAILABLE
+		}
+	}
+	if !warned {
+		t.Errorf("no warning with code %s in the log:\n%s", moderation.EUNAVAILABLE, ds.logs.String())
+	}
+	if strings.Contains(ds.logs.String(), secretName) {
+		t.Errorf("the log holds the file name:\n%s", ds.logs.String())
 	}
 	wantEmptyDir(t, dir)
 }
