@@ -55,6 +55,7 @@ func excerpts(matches []moderation.Match, parts []engine.FilePart) string {
 		}
 		flush()
 		if b.Len() >= maxExcerpts {
+			to = 0 // written: the flush after the loop must not repeat it
 			break
 		}
 		source, from, to = m.Source, lo, hi
@@ -62,7 +63,8 @@ func excerpts(matches []moderation.Match, parts []engine.FilePart) string {
 	flush()
 	out := b.String()
 	if len(out) > maxExcerpts {
-		out = out[:runeStart(out, maxExcerpts)] + "…"
+		const cut = "…"
+		out = out[:runeStart(out, maxExcerpts-len(cut))] + cut
 	}
 	return out
 }
