@@ -116,6 +116,9 @@ const (
 // the caller (it may name a member of the upload, never its content);
 // EUNAVAILABLE when the context ends while waiting for a slot.
 func (s *Scanner) Scan(ctx context.Context, f File) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
 	select {
 	case s.slots <- struct{}{}:
 		defer func() { <-s.slots }()
@@ -152,13 +155,10 @@ func (s *Scanner) Scan(ctx context.Context, f File) (Result, error) {
 	for _, sg := range ex.Signals {
 		file.Findings = append(file.Findings, engine.Finding{Detector: string(sg.Kind), Source: sg.Path, Detail: sg.Detail})
 	}
-	if s.cfg.Banks != nil {
-		file.Banks = s.match(f.SHA256, nil, "")
-	}
 	for i, im := range ex.Images {
 		if i == s.cfg.MaxImages {
 			file.Findings = append(file.Findings, engine.Finding{Detector: string(extract.Unscanned), Source: im.Path,
-				Detail: fmt.Sprintf("%d more images were not hashed: over the %d an upload may have hashed", len(ex.Images)-i, s.cfg.MaxImages)})
+				Detail: fmt.Sprintf("%s not hashed: over the %d an upload may have hashed", plural(len(ex.Images)-i, "more image was", "more images were"), s.cfg.MaxImages)})
 			break
 		}
 		if err := ctx.Err(); err != nil {
@@ -166,18 +166,17 @@ func (s *Scanner) Scan(ctx context.Context, f File) (Result, error) {
 		}
 		info, pdq, findings := s.image(im)
 		file.Findings = append(file.Findings, findings...)
-		if s.cfg.Banks != nil {
-			var sha [32]byte
-			_, _ = hex.Decode(sha[:], []byte(info.SHA256))
-			file.Banks = append(file.Banks, s.match(sha, pdq, im.Path)...)
+		if sha, err := hex.DecodeString(info.SHA256); err == nil && len(sha) == sha256.Size {
+			file.Banks = append(file.Banks, s.match([32]byte(sha), pdq, im.Path)...)
 		}
 		res.File.Images = append(res.File.Images, info)
 	}
+	// After the images, so that a top-level image's hit names it.
+	file.Banks = dedupeHits(append(file.Banks, s.match(f.SHA256, nil, "")...))
 	if len(ex.Images) > 0 {
 		file.Findings = append(file.Findings, engine.Finding{Detector: findingNotAssessed,
-			Detail: fmt.Sprintf("the content of %d images was not assessed: no image classifier is configured; they were matched against the hash banks only", len(ex.Images))})
+			Detail: fmt.Sprintf("the content of %s not assessed: no image classifier is configured; only hash banks were consulted", plural(len(ex.Images), "image was", "images were"))})
 	}
-	file.Banks = dedupeHits(file.Banks)
 
 	v, err := s.cfg.Screener.ScreenFile(ctx, file)
 	if err != nil {
@@ -242,8 +241,19 @@ func (s *Scanner) image(im extract.Image) (moderation.ImageInfo, *[32]byte, []en
 	return info, pdq, findings
 }
 
+// plural returns "1 one" or "n many".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 // match looks a SHA-256 and, for an image, a PDQ hash up in the banks.
 func (s *Scanner) match(sha [32]byte, pdq *[32]byte, source string) []engine.BankHit {
+	if s.cfg.Banks == nil {
+		return nil
+	}
 	var hits []engine.BankHit
 	for _, m := range s.cfg.Banks.Match(&sha, pdq) {
 		hits = append(hits, engine.BankHit{BankMatch: m, Source: source})

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aup-dev/aup/internal/extract"
 	"github.com/aup-dev/aup/internal/hashbank"
@@ -197,6 +198,10 @@ func TestScanImageMetadata(t *testing.T) {
 	photo := withEXIF(encodeJPEG(t, picture(320, 240)), photoEXIF())
 	res := mustScan(t, s, "photo.jpg", photo)
 	v := res.Verdict
+	// Most phone photos carry a position: reported, never held.
+	if v.Action != moderation.Allow || v.Score(moderation.Privacy) == 0 {
+		t.Errorf("a photo with a position and an author: %s, privacy %v; want allow with privacy reported", v.Action, v.Score(moderation.Privacy))
+	}
 
 	tests := []struct {
 		signal   string
@@ -283,7 +288,7 @@ func TestScanHashBanks(t *testing.T) {
 			"removed-images", "album.zip/holiday/pic.png", moderation.Harassment, moderation.Review},
 		{"banked file", "minutes.txt", blockedFile, "blocked-files", "", moderation.Privacy, moderation.Block},
 		// Matched as the file and as its image: one hit.
-		{"banked image file", "flyer.png", blockedImage, "blocked-files", "", moderation.Privacy, moderation.Block},
+		{"banked image file", "flyer.png", blockedImage, "blocked-files", "flyer.png", moderation.Privacy, moderation.Block},
 		{"banked file changed by a byte", "minutes.txt", append(slices.Clone(blockedFile), '!'), "", "", "", moderation.Allow},
 		{"unrelated image", "other.png", encodePNG(t, otherPicture(640, 480)), "", "", "", moderation.Allow},
 	}
@@ -387,7 +392,7 @@ func TestScanMaxImages(t *testing.T) {
 		}
 	}
 	unscanned := signalsNamed(res.Verdict, string(extract.Unscanned))
-	if len(unscanned) != 1 || !strings.Contains(unscanned[0].Detail, "1 more images were not hashed") {
+	if len(unscanned) != 1 || !strings.Contains(unscanned[0].Detail, "1 more image was not hashed") {
 		t.Errorf("unscanned signals %+v; want one saying 1 more image was not hashed", unscanned)
 	}
 }
@@ -450,8 +455,10 @@ func TestScanWaitsForSlot(t *testing.T) {
 	}()
 	<-gate.started
 
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
+	// A context that ends while waiting (one already ended is refused
+	// before waiting, with its own error).
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
 	_, err := s.Scan(ctx, fileOf("shopping.txt", []byte(cleanText)))
 	if moderation.ErrorCode(err) != moderation.EUNAVAILABLE {
 		t.Errorf("Scan while the slot is held = %v; want %s", err, moderation.EUNAVAILABLE)
