@@ -42,6 +42,7 @@ type config struct {
 	AppealWindow    time.Duration
 	ReportLimit     int
 	ReportWindow    time.Duration
+	UploadMemory    time.Duration
 	WebhookURL      string
 	WebhookSecret   string
 }
@@ -67,6 +68,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		AppealWindow:    review.DefaultAppealWindow,
 		ReportLimit:     review.DefaultReportLimit,
 		ReportWindow:    review.DefaultReportWindow,
+		UploadMemory:    review.DefaultUploadMemory,
 	}
 	if c.Addr == "" {
 		c.Addr, c.addrDefault = ":8080", true
@@ -135,6 +137,7 @@ func (c *config) loadReview(getenv func(string) string) error {
 	}{
 		{"AUP_LEASE", &c.Lease}, {"AUP_STRIKE_WINDOW", &c.StrikeWindow},
 		{"AUP_APPEAL_WINDOW", &c.AppealWindow}, {"AUP_REPORT_WINDOW", &c.ReportWindow},
+		{"AUP_UPLOAD_MEMORY", &c.UploadMemory},
 	} {
 		if *d.v, err = durationVar(getenv, d.name, *d.v); err != nil {
 			return err
@@ -256,6 +259,7 @@ func (c *config) LogValue() slog.Value {
 		slog.String("strikes", fmt.Sprintf("%d within %s", c.StrikeThreshold, c.StrikeWindow)),
 		slog.String("appeal_window", c.AppealWindow.String()),
 		slog.String("report_limit", fmt.Sprintf("%d per %s", c.ReportLimit, c.ReportWindow)),
+		slog.String("upload_memory", c.UploadMemory.String()),
 		slog.String("webhook", webhook),
 	)
 }

@@ -98,6 +98,7 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 		AppealWindow:    cfg.AppealWindow,
 		ReportLimit:     cfg.ReportLimit,
 		ReportWindow:    cfg.ReportWindow,
+		UploadMemory:    cfg.UploadMemory,
 		Events:          cfg.WebhookURL != "",
 		Notify: func() {
 			if dispatcher != nil {
