@@ -56,5 +56,10 @@ bench-http:
 bench-review:
 	./scripts/bench-review.sh
 
+## bench-upload: uploads screened per second (1 MB PDF, 5 MB JPEG, 10 MB ZIP) and the resident memory one 50 MB upload adds
+.PHONY: bench-upload
+bench-upload:
+	./scripts/bench-upload.sh
+
 clean:
 	rm -rf bin
