@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -39,7 +41,12 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	log.Info("starting aup", "config", cfg)
+	gogc := os.Getenv("GOGC") // read by the runtime, not an AUP_ setting
+	if gogc == "" {
+		debug.SetGCPercent(gcPercent)
+		gogc = strconv.Itoa(gcPercent)
+	}
+	log.Info("starting aup", "config", cfg, "gogc", gogc)
 	if len(cfg.Keys) == 0 {
 		log.Warn("no API keys configured: development mode, listening on loopback only and treating loopback callers as admin; set AUP_API_KEYS before exposing aup", "addr", addr)
 	}
@@ -205,6 +212,13 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 // leaseInterval is how often expired leases are returned to the queue, so
 // that listings show them; claims do it themselves as well.
 const leaseInterval = 15 * time.Second
+
+// gcPercent is the GOGC aup serves with when GOGC is not set. Its live heap
+// is mostly rules and language models (about 100 MB), so Go's default of 100
+// lets as much garbage again pile up between collections: screening one
+// 50 MB upload raised the resident memory by up to 70 MB. At 50 the
+// collector runs twice as often and the rise stays within 64 MB.
+const gcPercent = 50
 
 // bankInterval is how often the hash banks are checked for changes made
 // through other instances; changes made through this one apply at once.

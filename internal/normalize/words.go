@@ -107,8 +107,10 @@ type tok struct{ a, b int }
 var scratchPool = sync.Pool{New: func() any { return new(wordsScratch) }}
 
 // maxPooled is the largest text whose buffers go back to a pool: one huge
-// text must not pin its buffers for good.
-const maxPooled = 64 << 10
+// text must not pin its buffers for good. It is above the 64 KiB of the
+// longest note and of an upload's text window, whose buffers are a few
+// bytes longer than the text.
+const maxPooled = 128 << 10
 
 func putScratch(sc *wordsScratch) {
 	if cap(sc.text) <= maxPooled {
