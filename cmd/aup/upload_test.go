@@ -1,15 +1,8 @@
 package main
 
 import (
-	"archive/zip"
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
-	"hash/crc32"
-	"image"
-	"image/color"
-	"image/jpeg"
-	"image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -17,71 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aup-dev/aup/internal/fixture"
 	"github.com/aup-dev/aup/internal/redistest"
 )
-
-// picture draws a w×h image with structure a perceptual hash can see:
-// gradients, a disc and bars. The same picture at another size is the same
-// picture to PDQ.
-func picture(w, h int) image.Image { return drawing(w, h, 0.35, 0.4, 3) }
-
-// otherPicture is another drawing: the disc and the bars elsewhere.
-func otherPicture(w, h int) image.Image { return drawing(w, h, 0.7, 0.2, 2) }
-
-func drawing(w, h int, discX, discY float64, barEvery int) image.Image {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			fx, fy := float64(x)/float64(w), float64(y)/float64(h)
-			c := color.RGBA{uint8(255 * fx), uint8(255 * fy), 128, 255}
-			if dx, dy := fx-discX, fy-discY; dx*dx+dy*dy < 0.04 {
-				c = color.RGBA{240, 240, 30, 255}
-			}
-			if int(fx*10)%barEvery == 0 && fy > 0.7 {
-				c = color.RGBA{20, 20, 20, 255}
-			}
-			img.Set(x, y, c)
-		}
-	}
-	return img
-}
-
-func encodePNG(t *testing.T, img image.Image) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func encodeJPEG(t *testing.T, img image.Image) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 80}); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func zipFiles(t *testing.T, files ...[2]string) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	for _, f := range files {
-		w, err := zw.Create(f[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.WriteString(w, f[1]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // uploadVerdict is the part of an upload's verdict the test reads.
 type uploadVerdict struct {
@@ -161,8 +92,8 @@ func TestUploadRemovedAndBanked(t *testing.T) {
 
 	must(t, http.StatusCreated, http.MethodPut, base+"/v1/hashbanks/removed-images", adminKey, `{"category":"harassment","action":"block"}`, nil)
 
-	pic := encodePNG(t, picture(640, 480))
-	upload := zipFiles(t, [2]string{"holiday/pic.png", string(pic)}, [2]string{"holiday/caption.txt", "you are an idiot"})
+	pic := fixture.PNG(t, fixture.Picture(640, 480, 0))
+	upload := fixture.Zip(t, fixture.File{Name: "holiday/pic.png", Data: pic}, fixture.File{Name: "holiday/caption.txt", Data: []byte("you are an idiot")})
 	status, v := postUpload(t, base, backendKey, "holiday.zip", upload, map[string]string{"content_id": "up-1", "user_id": "u-9"})
 	if status != http.StatusOK || v.Action != "review" || v.CaseID == "" {
 		t.Fatalf("upload: %d %+v", status, v)
@@ -200,7 +131,7 @@ func TestUploadRemovedAndBanked(t *testing.T) {
 	// The picture alone, resized and re-encoded: a different file, the
 	// same picture. The decision woke this instance's bank index, which
 	// reloads in the background.
-	again := encodeJPEG(t, picture(560, 420))
+	again := fixture.JPEG(t, fixture.Picture(560, 420, 0), 80)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		status, v = postUpload(t, base, backendKey, "copy.jpg", again, map[string]string{"content_id": "up-2"})
 		if status == http.StatusOK && v.signal("hashbank") || time.Now().After(deadline) {
@@ -210,7 +141,7 @@ func TestUploadRemovedAndBanked(t *testing.T) {
 	if status != http.StatusOK || v.Action != "block" || !v.signal("hashbank") {
 		t.Fatalf("re-upload: %d %+v", status, v)
 	}
-	status, v = postUpload(t, base, backendKey, "other.jpg", encodeJPEG(t, otherPicture(560, 420)), nil)
+	status, v = postUpload(t, base, backendKey, "other.jpg", fixture.JPEG(t, fixture.Picture(560, 420, 1), 80), nil)
 	if status != http.StatusOK || v.signal("hashbank") {
 		t.Errorf("a different picture matched the bank: %d %+v", status, v)
 	}
@@ -229,24 +160,11 @@ func TestUploadLimits(t *testing.T) {
 		status int
 	}{
 		{"over AUP_MAX_UPLOAD_BYTES", bytes.Repeat([]byte("a"), 100001), http.StatusRequestEntityTooLarge},
-		{"zip bomb", zipFiles(t, [2]string{"zeros", strings.Repeat("\x00", 8<<20)}), http.StatusUnprocessableEntity},
-		{"decompression bomb", pngHeader(100000, 100000), http.StatusUnprocessableEntity},
+		{"zip bomb", fixture.Zip(t, fixture.File{Name: "zeros", Data: make([]byte, 8<<20)}), http.StatusUnprocessableEntity},
+		{"decompression bomb", fixture.PNGHeader(100000, 100000), http.StatusUnprocessableEntity},
 	} {
 		if status, _ := postUpload(t, base, backendKey, "f", tc.data, nil); status != tc.status {
 			t.Errorf("%s: status %d, want %d", tc.name, status, tc.status)
 		}
 	}
-}
-
-// pngHeader is the start of a PNG declaring w×h pixels: enough for its
-// size to be read.
-func pngHeader(w, h uint32) []byte {
-	ihdr := []byte("IHDR")
-	ihdr = binary.BigEndian.AppendUint32(ihdr, w)
-	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
-	ihdr = append(ihdr, 8, 2, 0, 0, 0) // 8-bit RGB
-	b := []byte("\x89PNG\r\n\x1a\n")
-	b = binary.BigEndian.AppendUint32(b, 13)
-	b = append(b, ihdr...)
-	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(ihdr))
 }

@@ -5,6 +5,8 @@ import (
 	"image"
 	"image/jpeg"
 	"testing"
+
+	"github.com/aup-dev/aup/internal/fixture"
 )
 
 // BenchmarkRead reads the EXIF of a 1-megapixel JPEG with GPS and owner
@@ -20,8 +22,8 @@ func BenchmarkRead(b *testing.B) {
 		b.Fatal(err)
 	}
 	dirs := gpsDirs(le)
-	dirs[0].entries = append(dirs[0].entries, ascii(tagArtist, "Jane Doe"), ascii(tagCopyright, "Jane Doe"))
-	data := withSegments(pic.Bytes(), app1(append([]byte(exifPrefix), tiff(le, dirs)...)))
+	dirs[0].Entries = append(dirs[0].Entries, fixture.ASCII(tagArtist, "Jane Doe"), fixture.ASCII(tagCopyright, "Jane Doe"))
+	data := fixture.WithSegments(pic.Bytes(), fixture.APP1(append([]byte(exifPrefix), fixture.TIFF(le, dirs)...)))
 	b.ReportAllocs()
 	for b.Loop() {
 		md, err := Read(bytes.NewReader(data))

@@ -7,11 +7,13 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/aup-dev/aup/internal/fixture"
 )
 
 var (
-	le order = binary.LittleEndian
-	be order = binary.BigEndian
+	le fixture.Order = binary.LittleEndian
+	be fixture.Order = binary.BigEndian
 )
 
 const (
@@ -28,63 +30,63 @@ func TestParseTIFF(t *testing.T) {
 		err    string // "" for none, else text of the error
 	}
 	var cases []tc
-	for _, bo := range []order{le, be} {
+	for _, bo := range []fixture.Order{le, be} {
 		cases = append(cases,
-			tc{"gps " + bo.String(), tiff(bo, gpsDirs(bo)), Fields(GPS), &Position{wantLat, wantLon}, ""},
-			tc{"personal fields " + bo.String(), tiff(bo, []dir{
-				{entries: []entry{
-					ascii(0x010f, "Camera maker"), ascii(tagArtist, "Jane Doe"), ascii(tagCopyright, "(c) Jane Doe"),
-					utf16le(tagXPAuthor, "Jane"), utf16le(tagXPComment, "holiday"), ascii(tagCameraSerial, "DNG123"),
-					pointer(tagExifIFD, 1),
+			tc{"gps " + bo.String(), fixture.TIFF(bo, gpsDirs(bo)), Fields(GPS), &Position{wantLat, wantLon}, ""},
+			tc{"personal fields " + bo.String(), fixture.TIFF(bo, []fixture.Dir{
+				{Entries: []fixture.Entry{
+					fixture.ASCII(0x010f, "Camera maker"), fixture.ASCII(tagArtist, "Jane Doe"), fixture.ASCII(tagCopyright, "(c) Jane Doe"),
+					utf16le(tagXPAuthor, "Jane"), utf16le(tagXPComment, "holiday"), fixture.ASCII(tagCameraSerial, "DNG123"),
+					fixture.Pointer(tagExifIFD, 1),
 				}},
-				{entries: []entry{
+				{Entries: []fixture.Entry{
 					undefined(tagUserComment, []byte("ASCII\x00\x00\x00at home")),
-					ascii(tagImageUniqueID, "0123456789abcdef0123456789abcdef"),
-					ascii(tagCameraOwner, "Jane Doe"),
-					ascii(tagBodySerial, "123456"),
-					ascii(tagLensSerial, "987"),
+					fixture.ASCII(tagImageUniqueID, "0123456789abcdef0123456789abcdef"),
+					fixture.ASCII(tagCameraOwner, "Jane Doe"),
+					fixture.ASCII(tagBodySerial, "123456"),
+					fixture.ASCII(tagLensSerial, "987"),
 				}},
 			}), Fields(Artist | Copyright | XPAuthor | XPComment | BodySerial | UserComment | ImageUniqueID | CameraOwner | LensSerial), nil, ""},
 		)
 	}
 	cases = append(cases,
-		tc{"nothing personal", tiff(le, []dir{{entries: []entry{ascii(0x010f, "Maker"), ascii(0x0110, "Model"),
-			{tag: 0x0112, typ: 3, count: 1, data: le.AppendUint16(nil, 1)}}}}), 0, nil, ""},
-		tc{"blank values", tiff(le, []dir{
-			{entries: []entry{ascii(tagArtist, ""), ascii(tagCopyright, "    "), utf16le(tagXPAuthor, "  "), pointer(tagExifIFD, 1)}},
-			{entries: []entry{
+		tc{"nothing personal", fixture.TIFF(le, []fixture.Dir{{Entries: []fixture.Entry{fixture.ASCII(0x010f, "Maker"), fixture.ASCII(0x0110, "Model"),
+			{Tag: 0x0112, Type: 3, Count: 1, Data: le.AppendUint16(nil, 1)}}}}), 0, nil, ""},
+		tc{"blank values", fixture.TIFF(le, []fixture.Dir{
+			{Entries: []fixture.Entry{fixture.ASCII(tagArtist, ""), fixture.ASCII(tagCopyright, "    "), utf16le(tagXPAuthor, "  "), fixture.Pointer(tagExifIFD, 1)}},
+			{Entries: []fixture.Entry{
 				undefined(tagUserComment, []byte("ASCII\x00\x00\x00        ")),
 				undefined(tagUserComment, []byte("UNICODE\x00\x00\x00\x20\x00")),
 				undefined(tagUserComment, make([]byte, 8)),
-				ascii(tagBodySerial, "\x00\x00\x00\x00\x00"),
+				fixture.ASCII(tagBodySerial, "\x00\x00\x00\x00\x00"),
 			}},
 		}), 0, nil, ""},
-		tc{"unicode user comment", tiff(le, []dir{
-			{entries: []entry{pointer(tagExifIFD, 1)}},
-			{entries: []entry{undefined(tagUserComment, []byte("UNICODE\x00h\x00i\x00"))}},
+		tc{"unicode user comment", fixture.TIFF(le, []fixture.Dir{
+			{Entries: []fixture.Entry{fixture.Pointer(tagExifIFD, 1)}},
+			{Entries: []fixture.Entry{undefined(tagUserComment, []byte("UNICODE\x00h\x00i\x00"))}},
 		}), Fields(UserComment), nil, ""},
-		tc{"artist in the thumbnail directory", tiff(be, []dir{
-			{entries: []entry{ascii(0x010f, "Maker")}, next: 1},
-			{entries: []entry{ascii(tagArtist, "J")}},
+		tc{"artist in the thumbnail directory", fixture.TIFF(be, []fixture.Dir{
+			{Entries: []fixture.Entry{fixture.ASCII(0x010f, "Maker")}, Next: 1},
+			{Entries: []fixture.Entry{fixture.ASCII(tagArtist, "J")}},
 		}), Fields(Artist), nil, ""},
-		tc{"short values inside the entry", tiff(le, []dir{{entries: []entry{ascii(tagArtist, "Jo")}}}), Fields(Artist), nil, ""},
-		tc{"south and east", tiff(le, []dir{
-			{entries: []entry{pointer(tagGPSIFD, 1)}},
-			{entries: []entry{ascii(tagGPSLatitudeRef, "S"), rationals(le, tagGPSLatitude, 33, 1, 52, 1, 0, 0),
-				ascii(tagGPSLongitudeRef, "E"), rationals(le, tagGPSLongitude, 151, 1, 12, 1, 30, 1)}},
+		tc{"short values inside the entry", fixture.TIFF(le, []fixture.Dir{{Entries: []fixture.Entry{fixture.ASCII(tagArtist, "Jo")}}}), Fields(Artist), nil, ""},
+		tc{"south and east", fixture.TIFF(le, []fixture.Dir{
+			{Entries: []fixture.Entry{fixture.Pointer(tagGPSIFD, 1)}},
+			{Entries: []fixture.Entry{fixture.ASCII(tagGPSLatitudeRef, "S"), fixture.Rationals(le, tagGPSLatitude, 33, 1, 52, 1, 0, 0),
+				fixture.ASCII(tagGPSLongitudeRef, "E"), fixture.Rationals(le, tagGPSLongitude, 151, 1, 12, 1, 30, 1)}},
 		}), Fields(GPS), &Position{-(33 + 52.0/60), 151 + 12.0/60 + 30.0/3600}, ""},
-		tc{"gps without a position", tiff(le, []dir{
-			{entries: []entry{pointer(tagGPSIFD, 1)}},
-			{entries: []entry{ascii(tagGPSLatitudeRef, "N"), rationals(le, tagGPSLatitude, 51, 0, 30, 1, 0, 1),
-				rationals(le, tagGPSLongitude, 0, 1, 0, 1, 0, 1)}},
+		tc{"gps without a position", fixture.TIFF(le, []fixture.Dir{
+			{Entries: []fixture.Entry{fixture.Pointer(tagGPSIFD, 1)}},
+			{Entries: []fixture.Entry{fixture.ASCII(tagGPSLatitudeRef, "N"), fixture.Rationals(le, tagGPSLatitude, 51, 0, 30, 1, 0, 1),
+				fixture.Rationals(le, tagGPSLongitude, 0, 1, 0, 1, 0, 1)}},
 		}), Fields(GPS), nil, ""},
-		tc{"latitude beyond the pole", tiff(le, []dir{
-			{entries: []entry{pointer(tagGPSIFD, 1)}},
-			{entries: []entry{rationals(le, tagGPSLatitude, 95, 1, 0, 1, 0, 1), rationals(le, tagGPSLongitude, 1, 1, 0, 1, 0, 1)}},
+		tc{"latitude beyond the pole", fixture.TIFF(le, []fixture.Dir{
+			{Entries: []fixture.Entry{fixture.Pointer(tagGPSIFD, 1)}},
+			{Entries: []fixture.Entry{fixture.Rationals(le, tagGPSLatitude, 95, 1, 0, 1, 0, 1), fixture.Rationals(le, tagGPSLongitude, 1, 1, 0, 1, 0, 1)}},
 		}), Fields(GPS), nil, ""},
-		tc{"only a timestamp in the gps directory", tiff(le, []dir{
-			{entries: []entry{pointer(tagGPSIFD, 1)}},
-			{entries: []entry{rationals(le, 7, 12, 1, 0, 1, 0, 1)}},
+		tc{"only a timestamp in the gps directory", fixture.TIFF(le, []fixture.Dir{
+			{Entries: []fixture.Entry{fixture.Pointer(tagGPSIFD, 1)}},
+			{Entries: []fixture.Entry{fixture.Rationals(le, 7, 12, 1, 0, 1, 0, 1)}},
 		}), 0, nil, ""},
 		// Damage.
 		tc{"empty", nil, 0, nil, "too short"},
@@ -93,21 +95,21 @@ func TestParseTIFF(t *testing.T) {
 		tc{"ifd0 outside", []byte("II\x2a\x00\xff\xff\x00\x00"), 0, nil, "outside the 8 bytes"},
 		tc{"loop ifd0 to itself", loopTIFF(), Fields(Artist), nil, "offset loop"},
 		tc{"exif pointer to ifd0", exifToIFD0(), Fields(Artist), nil, "offset loop"},
-		tc{"exif and gps pointers to one directory", tiff(le, []dir{
-			{entries: []entry{pointer(tagExifIFD, 1), pointer(tagGPSIFD, 1)}},
-			{entries: []entry{ascii(tagCameraOwner, "Jane")}},
+		tc{"exif and gps pointers to one directory", fixture.TIFF(le, []fixture.Dir{
+			{Entries: []fixture.Entry{fixture.Pointer(tagExifIFD, 1), fixture.Pointer(tagGPSIFD, 1)}},
+			{Entries: []fixture.Entry{fixture.ASCII(tagCameraOwner, "Jane")}},
 		}), Fields(CameraOwner), nil, "already read"},
 		tc{"too many entries", tooManyEntries(), 0, nil, "65535 entries, over the limit of 1000"},
-		tc{"directory runs past the end", tiff(le, []dir{{entries: []entry{ascii(tagArtist, "Jane")}}})[:20], 0, nil, "runs past the end"},
+		tc{"directory runs past the end", fixture.TIFF(le, []fixture.Dir{{Entries: []fixture.Entry{fixture.ASCII(tagArtist, "Jane")}}})[:20], 0, nil, "runs past the end"},
 		tc{"value outside", valueOutside(), 0, nil, "outside the"},
 		tc{"huge count", hugeCount(), 0, nil, "outside the"},
-		tc{"unknown type", tiff(le, []dir{{entries: []entry{{tag: tagArtist, typ: 99, count: 1}}}}), 0, nil, "unknown type 99"},
-		tc{"gps with one rational", tiff(le, []dir{
-			{entries: []entry{pointer(tagGPSIFD, 1)}},
-			{entries: []entry{rationals(le, tagGPSLatitude, 51, 1), rationals(le, tagGPSLongitude, 1, 1, 0, 1, 0, 1)}},
+		tc{"unknown type", fixture.TIFF(le, []fixture.Dir{{Entries: []fixture.Entry{{Tag: tagArtist, Type: 99, Count: 1}}}}), 0, nil, "unknown type 99"},
+		tc{"gps with one rational", fixture.TIFF(le, []fixture.Dir{
+			{Entries: []fixture.Entry{fixture.Pointer(tagGPSIFD, 1)}},
+			{Entries: []fixture.Entry{fixture.Rationals(le, tagGPSLatitude, 51, 1), fixture.Rationals(le, tagGPSLongitude, 1, 1, 0, 1, 0, 1)}},
 		}), Fields(GPS), nil, "want 3 rationals"},
-		tc{"gps pointer of the wrong type", tiff(le, []dir{
-			{entries: []entry{{tag: tagGPSIFD, typ: 3, count: 1, data: le.AppendUint16(nil, 8)}}},
+		tc{"gps pointer of the wrong type", fixture.TIFF(le, []fixture.Dir{
+			{Entries: []fixture.Entry{{Tag: tagGPSIFD, Type: 3, Count: 1, Data: le.AppendUint16(nil, 8)}}},
 		}), 0, nil, "has type 3"},
 		tc{"long chain", longChain(20), Fields(Artist), nil, "more than 8 directories"},
 	)
@@ -143,32 +145,32 @@ func TestParseTIFF(t *testing.T) {
 
 // loopTIFF: IFD0 holds an Artist and chains to itself.
 func loopTIFF() []byte {
-	b := tiff(le, []dir{{entries: []entry{ascii(tagArtist, "Jane")}}})
+	b := fixture.TIFF(le, []fixture.Dir{{Entries: []fixture.Entry{fixture.ASCII(tagArtist, "Jane")}}})
 	le.PutUint32(b[8+2+12:], 8)
 	return b
 }
 
 // exifToIFD0: IFD0 holds an Artist and an Exif pointer to itself.
 func exifToIFD0() []byte {
-	b := tiff(le, []dir{{entries: []entry{ascii(tagArtist, "Jane"), pointer(tagExifIFD, 1)}}, {}})
+	b := fixture.TIFF(le, []fixture.Dir{{Entries: []fixture.Entry{fixture.ASCII(tagArtist, "Jane"), fixture.Pointer(tagExifIFD, 1)}}, {}})
 	le.PutUint32(b[8+2+12+8:], 8)
 	return b
 }
 
 func tooManyEntries() []byte {
-	b := tiff(le, []dir{{entries: []entry{ascii(tagArtist, "Jane")}}})
+	b := fixture.TIFF(le, []fixture.Dir{{Entries: []fixture.Entry{fixture.ASCII(tagArtist, "Jane")}}})
 	le.PutUint16(b[8:], 0xffff)
 	return b
 }
 
 func valueOutside() []byte {
-	b := tiff(le, []dir{{entries: []entry{ascii(tagArtist, "Jane Doe")}}})
+	b := fixture.TIFF(le, []fixture.Dir{{Entries: []fixture.Entry{fixture.ASCII(tagArtist, "Jane Doe")}}})
 	le.PutUint32(b[8+2+8:], 1000)
 	return b
 }
 
 func hugeCount() []byte {
-	b := tiff(be, []dir{{entries: []entry{rationals(be, tagArtist, 1, 2)}}})
+	b := fixture.TIFF(be, []fixture.Dir{{Entries: []fixture.Entry{fixture.Rationals(be, tagArtist, 1, 2)}}})
 	be.PutUint32(b[8+2+4:], 0xffffffff)
 	return b
 }
@@ -176,18 +178,18 @@ func hugeCount() []byte {
 // longChain is n directories chained one after the other, the last with
 // an Artist.
 func longChain(n int) []byte {
-	dirs := make([]dir, n)
+	dirs := make([]fixture.Dir, n)
 	for i := range dirs {
-		dirs[i] = dir{entries: []entry{ascii(0x010f, "Maker")}, next: i + 1}
+		dirs[i] = fixture.Dir{Entries: []fixture.Entry{fixture.ASCII(0x010f, "Maker")}, Next: i + 1}
 	}
-	dirs[0].entries = append(dirs[0].entries, ascii(tagArtist, "J"))
-	dirs[n-1].next = 0
-	return tiff(le, dirs)
+	dirs[0].Entries = append(dirs[0].Entries, fixture.ASCII(tagArtist, "J"))
+	dirs[n-1].Next = 0
+	return fixture.TIFF(le, dirs)
 }
 
 func TestRead(t *testing.T) {
-	gps := tiff(be, gpsDirs(be))
-	artist := tiff(le, []dir{{entries: []entry{ascii(tagArtist, "Jane Doe")}}})
+	gps := fixture.TIFF(be, gpsDirs(be))
+	artist := fixture.TIFF(le, []fixture.Dir{{Entries: []fixture.Entry{fixture.ASCII(tagArtist, "Jane Doe")}}})
 	jpg := smallJPEG(t)
 	cases := []struct {
 		name   string
@@ -198,20 +200,20 @@ func TestRead(t *testing.T) {
 	}{
 		{"jpeg with gps", exifJPEG(t, gps), Fields(GPS), true, nil},
 		{"jpeg without exif", jpg, 0, false, nil},
-		{"jpeg with xmp and exif", withSegments(jpg, app1([]byte("http://ns.adobe.com/xap/1.0/\x00<x/>")),
-			app1(append([]byte(exifPrefix), artist...))), Fields(Artist), false, nil},
-		{"jpeg with two exif segments", withSegments(jpg, app1(append([]byte(exifPrefix), artist...)),
-			app1(append([]byte(exifPrefix), gps...))), Fields(Artist | GPS), true, nil},
-		{"jpeg with fill bytes and restart markers", withSegments(jpg, []byte{0xff, 0xff, 0xff, 0xd0},
-			app1(append([]byte(exifPrefix), artist...))), Fields(Artist), false, nil},
-		{"jpeg exif after the image data is not read", append(jpg[:len(jpg)-2], app1(append([]byte(exifPrefix), artist...))...), 0, false, nil},
+		{"jpeg with xmp and exif", fixture.WithSegments(jpg, fixture.APP1([]byte("http://ns.adobe.com/xap/1.0/\x00<x/>")),
+			fixture.APP1(append([]byte(exifPrefix), artist...))), Fields(Artist), false, nil},
+		{"jpeg with two exif segments", fixture.WithSegments(jpg, fixture.APP1(append([]byte(exifPrefix), artist...)),
+			fixture.APP1(append([]byte(exifPrefix), gps...))), Fields(Artist | GPS), true, nil},
+		{"jpeg with fill bytes and restart markers", fixture.WithSegments(jpg, []byte{0xff, 0xff, 0xff, 0xd0},
+			fixture.APP1(append([]byte(exifPrefix), artist...))), Fields(Artist), false, nil},
+		{"jpeg exif after the image data is not read", append(jpg[:len(jpg)-2], fixture.APP1(append([]byte(exifPrefix), artist...))...), 0, false, nil},
 		{"jpeg truncated in the exif", exifJPEG(t, gps)[:40], 0, false, ErrMalformed},
 		{"jpeg truncated in the header", jpg[:30], 0, false, ErrMalformed},
-		{"jpeg segment length 1", withSegments(jpg, []byte{0xff, 0xe0, 0x00, 0x01}), 0, false, ErrMalformed},
-		{"jpeg garbage between segments", withSegments(jpg, []byte{0x00}), 0, false, ErrMalformed},
+		{"jpeg segment length 1", fixture.WithSegments(jpg, []byte{0xff, 0xe0, 0x00, 0x01}), 0, false, ErrMalformed},
+		{"jpeg garbage between segments", fixture.WithSegments(jpg, []byte{0x00}), 0, false, ErrMalformed},
 		{"jpeg with broken exif keeps what it found", exifJPEG(t, loopTIFF()), Fields(Artist), false, ErrMalformed},
-		{"png with eXIf", exifPNG(t, pngChunk("eXIf", gps)), Fields(GPS), true, nil},
-		{"png with prefixed eXIf", exifPNG(t, pngChunk("eXIf", append([]byte(exifPrefix), artist...))), Fields(Artist), false, nil},
+		{"png with eXIf", exifPNG(t, fixture.PNGChunk("eXIf", gps)), Fields(GPS), true, nil},
+		{"png with prefixed eXIf", exifPNG(t, fixture.PNGChunk("eXIf", append([]byte(exifPrefix), artist...))), Fields(Artist), false, nil},
 		{"png without exif", smallPNG(t), 0, false, nil},
 		{"png eXIf over the limit", exifPNG(t, binary.BigEndian.AppendUint32(nil, 2<<20))[:60], 0, false, ErrMalformed},
 		{"png chunk length over 2^31", exifPNG(t, []byte("\xff\xff\xff\xfftEXt")), 0, false, ErrMalformed},

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/aup-dev/aup/internal/fixture"
 )
 
 func checkResult(t *testing.T, md Metadata, err error) {
@@ -27,8 +29,8 @@ func checkResult(t *testing.T, md Metadata, err error) {
 
 // FuzzParseTIFF: ParseTIFF never panics and reports only valid positions.
 func FuzzParseTIFF(f *testing.F) {
-	f.Add(tiff(le, gpsDirs(le)))
-	f.Add(tiff(be, gpsDirs(be)))
+	f.Add(fixture.TIFF(le, gpsDirs(le)))
+	f.Add(fixture.TIFF(be, gpsDirs(be)))
 	f.Add(loopTIFF())
 	f.Add(longChain(10))
 	f.Add(hugeCount())
@@ -41,9 +43,9 @@ func FuzzParseTIFF(f *testing.F) {
 
 // FuzzRead: Read never panics on any file.
 func FuzzRead(f *testing.F) {
-	gps := tiff(be, gpsDirs(be))
+	gps := fixture.TIFF(be, gpsDirs(be))
 	f.Add(exifJPEG(f, gps))
-	f.Add(exifPNG(f, pngChunk("eXIf", gps)))
+	f.Add(exifPNG(f, fixture.PNGChunk("eXIf", gps)))
 	f.Add(webp([2]string{"EXIF", string(gps)}))
 	f.Add([]byte{0xff, 0xd8, 0xff, 0xe1, 0x00, 0x02})
 	f.Fuzz(func(t *testing.T, data []byte) {

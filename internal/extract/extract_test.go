@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/aup-dev/aup/internal/fixture"
 )
 
 func run(tb testing.TB, name, ct string, data []byte, lim Limits) (*Result, error) {
@@ -88,46 +90,46 @@ func TestExtract(t *testing.T) {
 		{name: "markdown about powershell is not a script", file: "notes.md", data: []byte("# Tips\n\n```\nNew-Object System.Net.WebClient\nInvoke-Expression $s\nWrite-Host x\n```\n- one\n"),
 			mt: TypeMarkdown, noSignal: []SignalKind{Script}},
 		{name: "batch", file: "go.bat", data: []byte("@echo off\nset X=1\ngoto end\n"), mt: TypeBatch, signals: []Signal{{Kind: Script, Path: "go.bat"}}},
-		{name: "elf", file: "tool", data: elfFile(), mt: TypeELF, signals: []Signal{{Kind: Executable, Path: "tool"}}},
-		{name: "pe named as pdf", file: "invoice.pdf", ct: "application/pdf", data: peFile(), mt: TypePE,
+		{name: "elf", file: "tool", data: fixture.ELF(), mt: TypeELF, signals: []Signal{{Kind: Executable, Path: "tool"}}},
+		{name: "pe named as pdf", file: "invoice.pdf", ct: "application/pdf", data: fixture.PE(), mt: TypePE,
 			signals: []Signal{{Kind: Executable, Path: "invoice.pdf"}, {Kind: TypeMismatch, Path: "invoice.pdf"}}},
 		{name: "mach-o", file: "a", data: machoThin(), mt: TypeMachO, signals: []Signal{{Kind: Executable, Path: "a"}}},
 		{name: "mach-o fat", file: "a", data: machoFat(), mt: TypeMachO, signals: []Signal{{Kind: Executable, Path: "a"}}},
 		{name: "java class", file: "A.class", data: javaClass(), mt: TypeClass, signals: []Signal{{Kind: Executable, Path: "A.class"}}},
-		{name: "eicar", file: "eicar.com", data: []byte(eicar + "\r\n"), mt: TypeText, signals: []Signal{{Kind: EICAR, Path: "eicar.com"}}},
+		{name: "eicar", file: "eicar.com", data: []byte(fixture.EICAR + "\r\n"), mt: TypeText, signals: []Signal{{Kind: EICAR, Path: "eicar.com"}}},
 		{name: "png", file: "a.png", ct: "image/png", data: mkimage(t, "png", 30, 20), mt: TypePNG, images: []string{"a.png"}, noSignal: []SignalKind{TypeMismatch}},
 		{name: "jpeg declared png", file: "a.png", ct: "image/png", data: jpg, mt: TypeJPEG, images: []string{"a.png"},
 			signals: []Signal{{Kind: TypeMismatch, Path: "a.png"}}},
 		{name: "gif", file: "a.gif", data: mkimage(t, "gif", 10, 10), mt: TypeGIF, images: []string{"a.gif"}},
-		{name: "zip", file: "report.zip", data: mkzip(t,
-			zfile{name: "notes.txt", data: []byte("first note")},
-			zfile{name: "dir/", data: nil},
-			zfile{name: "dir/inner.zip", data: mkzip(t, zfile{name: "deep.txt", data: []byte("deep note")}, zfile{name: "evil.exe", data: peFile()})},
-			zfile{name: "stored.txt", data: []byte("stored note"), stored: true},
-			zfile{name: "photo.jpg", data: jpg},
-			zfile{name: "eicar.txt", data: []byte(eicar)},
+		{name: "zip", file: "report.zip", data: fixture.Zip(t,
+			fixture.File{Name: "notes.txt", Data: []byte("first note")},
+			fixture.File{Name: "dir/", Data: nil},
+			fixture.File{Name: "dir/inner.zip", Data: fixture.Zip(t, fixture.File{Name: "deep.txt", Data: []byte("deep note")}, fixture.File{Name: "evil.exe", Data: fixture.PE()})},
+			fixture.File{Name: "stored.txt", Data: []byte("stored note"), Stored: true},
+			fixture.File{Name: "photo.jpg", Data: jpg},
+			fixture.File{Name: "eicar.txt", Data: []byte(fixture.EICAR)},
 		), mt: TypeZIP, text: []string{"first note", "deep note", "stored note"},
 			paths:   []string{"report.zip/notes.txt", "report.zip/dir/inner.zip/deep.txt", "report.zip/stored.txt", "report.zip/eicar.txt"},
 			signals: []Signal{{Kind: Executable, Path: "report.zip/dir/inner.zip/evil.exe"}, {Kind: EICAR, Path: "report.zip/eicar.txt"}},
 			images:  []string{"report.zip/photo.jpg"}},
-		{name: "encrypted member", file: "x.zip", data: mkzip(t, zfile{name: "secret.exe", data: []byte("xx"), flags: 1}, zfile{name: "open.txt", data: []byte("visible")}),
+		{name: "encrypted member", file: "x.zip", data: fixture.Zip(t, fixture.File{Name: "secret.exe", Data: []byte("xx"), Flags: 1}, fixture.File{Name: "open.txt", Data: []byte("visible")}),
 			mt: TypeZIP, text: []string{"visible"}, signals: []Signal{{Kind: Encrypted, Path: "x.zip/secret.exe"}, {Kind: Executable, Path: "x.zip/secret.exe"}}},
-		{name: "tar.gz", file: "a.tgz", data: mkgzip(t, mktar(t, zfile{name: "x/readme.txt", data: []byte("tar text")}, zfile{name: "x/run.sh", data: []byte("#!/bin/sh\necho hi\n")})),
+		{name: "tar.gz", file: "a.tgz", data: mkgzip(t, mktar(t, fixture.File{Name: "x/readme.txt", Data: []byte("tar text")}, fixture.File{Name: "x/run.sh", Data: []byte("#!/bin/sh\necho hi\n")})),
 			mt: TypeGZIP, text: []string{"tar text"}, paths: []string{"a.tgz/a.tar/x/readme.txt", "a.tgz/a.tar/x/run.sh"},
 			signals: []Signal{{Kind: Script, Path: "a.tgz/a.tar/x/run.sh"}}},
 		{name: "gzip", file: "log.txt.gz", data: mkgzip(t, []byte("gzipped log line")), mt: TypeGZIP, text: []string{"gzipped log line"}, paths: []string{"log.txt.gz/log.txt"}},
 		{name: "docx", file: "letter.docx", ct: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-			data: mkdocx(t, []string{"Dear reader,", "you are a <fine> & kind person."}, zfile{name: "word/media/image1.png", data: mkimage(t, "png", 8, 8)}),
+			data: mkdocx(t, []string{"Dear reader,", "you are a <fine> & kind person."}, fixture.File{Name: "word/media/image1.png", Data: mkimage(t, "png", 8, 8)}),
 			mt:   TypeDOCX, text: []string{"Dear reader,\nyou are a <fine> & kind person."}, notText: []string{"NOTTEXT"},
 			paths: []string{"letter.docx/word/document.xml"}, images: []string{"letter.docx/word/media/image1.png"}, noSignal: []SignalKind{Macro, TypeMismatch}},
-		{name: "docm", file: "letter.docm", data: mkdocx(t, []string{"Enable macros"}, zfile{name: "word/vbaProject.bin", data: []byte("\xd0\xcf\x11\xe0")}),
+		{name: "docm", file: "letter.docm", data: mkdocx(t, []string{"Enable macros"}, fixture.File{Name: "word/vbaProject.bin", Data: []byte("\xd0\xcf\x11\xe0")}),
 			mt: TypeDOCM, signals: []Signal{{Kind: Macro, Path: "letter.docm"}}, noSignal: []SignalKind{TypeMismatch}},
-		{name: "docx that is an exe", file: "letter.docx", data: peFile(), mt: TypePE,
+		{name: "docx that is an exe", file: "letter.docx", data: fixture.PE(), mt: TypePE,
 			signals: []Signal{{Kind: Executable, Path: "letter.docx"}, {Kind: TypeMismatch, Path: "letter.docx"}}},
 		{name: "xlsx", file: "s.xlsx", data: mkxlsx(t, "alpha cell", "beta cell"), mt: TypeXLSX, text: []string{"alpha cell", "beta cell", "inline cell"}},
 		{name: "pptx", file: "s.pptx", data: mkpptx(t, "slide words"), mt: TypePPTX, text: []string{"slide words"}},
 		{name: "odt", file: "s.odt", data: mkodt(t, "open document words"), mt: TypeODT, text: []string{"Title", "open document words end"}, notText: []string{"NOTTEXT"}},
-		{name: "odt macro", file: "s.odt", data: mkodt(t, "x", zfile{name: "Basic/Standard/Module1.xml", data: []byte("<script:module>Sub Main</script:module>")}),
+		{name: "odt macro", file: "s.odt", data: mkodt(t, "x", fixture.File{Name: "Basic/Standard/Module1.xml", Data: []byte("<script:module>Sub Main</script:module>")}),
 			mt: TypeODT, signals: []Signal{{Kind: Macro, Path: "s.odt"}}},
 		{name: "pdf", file: "doc.pdf", data: mkpdf(t, pdfOpts{pages: [][]string{{"Page one line one", "line (two)"}, {"Second page"}, {"Third page text"}}}),
 			mt: TypePDF, text: []string{"Page one line one", "line (two)", "Second page", "Third page text"},
@@ -145,7 +147,7 @@ func TestExtract(t *testing.T) {
 			mt: TypePDF, notText: []string{"secret"}, signals: []Signal{{Kind: Encrypted, Path: "doc.pdf"}}},
 		{name: "pdf javascript", file: "doc.pdf", data: mkpdf(t, pdfOpts{javascript: true, pages: [][]string{{"x"}}}),
 			mt: TypePDF, signals: []Signal{{Kind: ActiveContent, Path: "doc.pdf"}}},
-		{name: "truncated zip", file: "a.zip", data: mkzip(t, zfile{name: "a.txt", data: []byte("hello")})[:40], mt: TypeZIP,
+		{name: "truncated zip", file: "a.zip", data: fixture.Zip(t, fixture.File{Name: "a.txt", Data: []byte("hello")})[:40], mt: TypeZIP,
 			signals: []Signal{{Kind: Malformed, Path: "a.zip"}}},
 		{name: "rar", file: "a.rar", data: []byte("Rar!\x1a\x07\x01\x00rest"), mt: TypeRAR, signals: []Signal{{Kind: Unscanned, Path: "a.rar"}}},
 		{name: "legacy office with macros", file: "a.doc", data: append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), append(make([]byte, 600), oleVBA...)...),
@@ -212,20 +214,20 @@ func TestExtract(t *testing.T) {
 func TestLimits(t *testing.T) {
 	zeros := bytes.Repeat([]byte{0}, 10<<20)
 	spaces := bytes.Repeat([]byte{' '}, 10<<20)
-	var parts []zfile
+	var parts []fixture.File
 	for i := range 12 {
-		parts = append(parts, zfile{name: fmt.Sprintf("p%d.txt", i), data: bytes.Repeat([]byte("abcdefgh"), 256<<10)})
+		parts = append(parts, fixture.File{Name: fmt.Sprintf("p%d.txt", i), Data: bytes.Repeat([]byte("abcdefgh"), 256<<10)})
 	}
 	nest := func(depth int) []byte {
-		data := mkzip(t, zfile{name: "core.txt", data: []byte("at the bottom")})
+		data := fixture.Zip(t, fixture.File{Name: "core.txt", Data: []byte("at the bottom")})
 		for i := 0; i < depth; i++ {
-			data = mkzip(t, zfile{name: "level.zip", data: data})
+			data = fixture.Zip(t, fixture.File{Name: "level.zip", Data: data})
 		}
 		return data
 	}
-	var many []zfile
+	var many []fixture.File
 	for i := range 20 {
-		many = append(many, zfile{name: strings.Repeat("x", i+1) + ".txt", data: []byte("x")})
+		many = append(many, fixture.File{Name: strings.Repeat("x", i+1) + ".txt", Data: []byte("x")})
 	}
 	tests := []struct {
 		name  string
@@ -236,19 +238,19 @@ func TestLimits(t *testing.T) {
 		limit string
 		path  string
 	}{
-		{name: "declared ratio bomb", file: "bomb.zip", data: mkzip(t, zfile{name: "zeros.bin", data: zeros}), kind: Unprocessable, limit: "MaxRatio", path: "bomb.zip/zeros.bin"},
-		{name: "lying ratio bomb", file: "bomb.zip", data: lieSizes(mkzip(t, zfile{name: "a.txt", data: spaces})), kind: Unprocessable, limit: "MaxRatio", path: "bomb.zip/a.txt"},
+		{name: "declared ratio bomb", file: "bomb.zip", data: fixture.Zip(t, fixture.File{Name: "zeros.bin", Data: zeros}), kind: Unprocessable, limit: "MaxRatio", path: "bomb.zip/zeros.bin"},
+		{name: "lying ratio bomb", file: "bomb.zip", data: lieSizes(fixture.Zip(t, fixture.File{Name: "a.txt", Data: spaces})), kind: Unprocessable, limit: "MaxRatio", path: "bomb.zip/a.txt"},
 		{name: "gzip bomb declared", file: "bomb.gz", data: mkgzip(t, zeros), kind: Unprocessable, limit: "MaxRatio", path: "bomb.gz"},
 		{name: "gzip bomb lying", file: "bomb.txt.gz", data: lieISize(mkgzip(t, spaces)), kind: Unprocessable, limit: "MaxRatio", path: "bomb.txt.gz/bomb.txt"},
-		{name: "bomb image", file: "a.zip", data: lieSizes(mkzip(t, zfile{name: "a.png", data: append(mkimage(t, "png", 4, 4), zeros...)})), kind: Unprocessable, limit: "MaxRatio", path: "a.zip/a.png"},
+		{name: "bomb image", file: "a.zip", data: lieSizes(fixture.Zip(t, fixture.File{Name: "a.png", Data: append(mkimage(t, "png", 4, 4), zeros...)})), kind: Unprocessable, limit: "MaxRatio", path: "a.zip/a.png"},
 		{name: "overlapping entries", file: "zbsm.zip", data: overlapZip(t), kind: Unprocessable, path: "zbsm.zip/b.txt"},
 		{name: "too deep", file: "42.zip", data: nest(4), kind: Unprocessable, limit: "MaxDepth", path: "42.zip/level.zip/level.zip/level.zip"},
-		{name: "too many members", file: "many.zip", data: mkzip(t, many...), lim: Limits{MaxMembers: 10}, kind: TooLarge, limit: "MaxMembers", path: "many.zip"},
-		{name: "too much uncompressed", file: "big.zip", data: mkzip(t, zfile{name: "a.txt", data: bytes.Repeat([]byte("hello world "), 200_000)}),
+		{name: "too many members", file: "many.zip", data: fixture.Zip(t, many...), lim: Limits{MaxMembers: 10}, kind: TooLarge, limit: "MaxMembers", path: "many.zip"},
+		{name: "too much uncompressed", file: "big.zip", data: fixture.Zip(t, fixture.File{Name: "a.txt", Data: bytes.Repeat([]byte("hello world "), 200_000)}),
 			lim: Limits{MaxUncompressed: 1 << 20}, kind: TooLarge, limit: "MaxUncompressed", path: "big.zip/a.txt"},
-		{name: "pixel bomb", file: "huge.png", data: pngHeader(100_000, 100_000), kind: Unprocessable, limit: "MaxImagePixels", path: "huge.png"},
-		{name: "pixel bomb in zip", file: "a.zip", data: mkzip(t, zfile{name: "huge.png", data: pngHeader(20_000, 20_000)}), kind: Unprocessable, limit: "MaxImagePixels", path: "a.zip/huge.png"},
-		{name: "total ratio", file: "t.zip", data: mkzip(t, parts...),
+		{name: "pixel bomb", file: "huge.png", data: fixture.PNGHeader(100_000, 100_000), kind: Unprocessable, limit: "MaxImagePixels", path: "huge.png"},
+		{name: "pixel bomb in zip", file: "a.zip", data: fixture.Zip(t, fixture.File{Name: "huge.png", Data: fixture.PNGHeader(20_000, 20_000)}), kind: Unprocessable, limit: "MaxImagePixels", path: "a.zip/huge.png"},
+		{name: "total ratio", file: "t.zip", data: fixture.Zip(t, parts...),
 			lim: Limits{MaxRatio: 1e6, MaxTotalRatio: 50, MaxText: 64 << 20}, kind: Unprocessable, limit: "MaxTotalRatio", path: "t.zip/p8.txt"},
 	}
 	for _, tc := range tests {
@@ -275,12 +277,12 @@ func TestLimits(t *testing.T) {
 }
 
 func TestTextLimit(t *testing.T) {
-	var files []zfile
+	var files []fixture.File
 	for i := range 10 {
-		files = append(files, zfile{name: string(rune('a'+i)) + ".txt", data: bytes.Repeat([]byte("wörd "), 100)})
+		files = append(files, fixture.File{Name: string(rune('a'+i)) + ".txt", Data: bytes.Repeat([]byte("wörd "), 100)})
 	}
-	files = append(files, zfile{name: "z.exe", data: elfFile()})
-	res, err := run(t, "t.zip", "", mkzip(t, files...), Limits{MaxText: 1001})
+	files = append(files, fixture.File{Name: "z.exe", Data: fixture.ELF()})
+	res, err := run(t, "t.zip", "", fixture.Zip(t, files...), Limits{MaxText: 1001})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +317,7 @@ func TestPDFPages(t *testing.T) {
 func TestCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	data := mkzip(t, zfile{name: "a.txt", data: []byte("x")})
+	data := fixture.Zip(t, fixture.File{Name: "a.txt", Data: []byte("x")})
 	_, err := Extract(ctx, Upload{R: bytes.NewReader(data), Size: int64(len(data))}, Limits{})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)

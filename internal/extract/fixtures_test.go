@@ -2,65 +2,21 @@ package extract
 
 import (
 	"archive/tar"
-	"archive/zip"
 	"bytes"
 	"compress/gzip"
 	"compress/zlib"
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"image"
 	"image/color"
-	"image/gif"
 	"image/jpeg"
-	"image/png"
 	"strings"
 	"testing"
+
+	"github.com/aup-dev/aup/internal/fixture"
 )
 
 // Fixtures are built by the tests with the standard library.
-
-type zfile struct {
-	name   string
-	data   []byte
-	stored bool
-	flags  uint16 // raw flags (1 = encrypted); written with CreateRaw
-}
-
-func mkzip(tb testing.TB, files ...zfile) []byte {
-	tb.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, f := range files {
-		if f.flags != 0 {
-			fh := &zip.FileHeader{Name: f.name, Method: zip.Store, Flags: f.flags,
-				CRC32: crc32.ChecksumIEEE(f.data), CompressedSize64: uint64(len(f.data)), UncompressedSize64: uint64(len(f.data))}
-			w, err := zw.CreateRaw(fh)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			if _, err := w.Write(f.data); err != nil {
-				tb.Fatal(err)
-			}
-			continue
-		}
-		m := zip.Deflate
-		if f.stored {
-			m = zip.Store
-		}
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: m})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if _, err := w.Write(f.data); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 func mkgzip(tb testing.TB, data []byte) []byte {
 	tb.Helper()
@@ -75,15 +31,15 @@ func mkgzip(tb testing.TB, data []byte) []byte {
 	return buf.Bytes()
 }
 
-func mktar(tb testing.TB, files ...zfile) []byte {
+func mktar(tb testing.TB, files ...fixture.File) []byte {
 	tb.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, f := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), Typeflag: tar.TypeReg}); err != nil {
+		if err := tw.WriteHeader(&tar.Header{Name: f.Name, Mode: 0o644, Size: int64(len(f.Data)), Typeflag: tar.TypeReg}); err != nil {
 			tb.Fatal(err)
 		}
-		if _, err := tw.Write(f.data); err != nil {
+		if _, err := tw.Write(f.Data); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -96,7 +52,7 @@ func mktar(tb testing.TB, files ...zfile) []byte {
 const contentTypes = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/>%s</Types>`
 
-func mkdocx(tb testing.TB, paras []string, extra ...zfile) []byte {
+func mkdocx(tb testing.TB, paras []string, extra ...fixture.File) []byte {
 	var body strings.Builder
 	for _, p := range paras {
 		// Split each paragraph into two runs, as Word does.
@@ -105,13 +61,13 @@ func mkdocx(tb testing.TB, paras []string, extra ...zfile) []byte {
 	}
 	doc := `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>` +
 		body.String() + `<w:sectPr/></w:body></w:document>`
-	files := []zfile{
-		{name: "[Content_Types].xml", data: []byte(fmt.Sprintf(contentTypes, `<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>`))},
-		{name: "_rels/.rels", data: []byte(`<Relationships/>`)},
-		{name: "word/document.xml", data: []byte(doc)},
-		{name: "word/styles.xml", data: []byte(`<w:styles><w:style><w:name w:val="Normal"/><w:t>NOTTEXT</w:t></w:style></w:styles>`)},
+	files := []fixture.File{
+		{Name: "[Content_Types].xml", Data: []byte(fmt.Sprintf(contentTypes, `<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>`))},
+		{Name: "_rels/.rels", Data: []byte(`<Relationships/>`)},
+		{Name: "word/document.xml", Data: []byte(doc)},
+		{Name: "word/styles.xml", Data: []byte(`<w:styles><w:style><w:name w:val="Normal"/><w:t>NOTTEXT</w:t></w:style></w:styles>`)},
 	}
-	return mkzip(tb, append(files, extra...)...)
+	return fixture.Zip(tb, append(files, extra...)...)
 }
 
 func xmlEscape(s string) string {
@@ -134,31 +90,31 @@ func mkxlsx(tb testing.TB, cells ...string) []byte {
 	for _, c := range cells {
 		fmt.Fprintf(&sst, `<si><t>%s</t></si>`, xmlEscape(c))
 	}
-	return mkzip(tb,
-		zfile{name: "[Content_Types].xml", data: []byte(fmt.Sprintf(contentTypes, ""))},
-		zfile{name: "xl/workbook.xml", data: []byte(`<workbook><sheets><sheet name="Sheet1"/></sheets></workbook>`)},
-		zfile{name: "xl/sharedStrings.xml", data: []byte(`<sst>` + sst.String() + `</sst>`)},
-		zfile{name: "xl/worksheets/sheet1.xml", data: []byte(`<worksheet><sheetData><row><c t="s"><v>0</v></c><c t="inlineStr"><is><t>inline cell</t></is></c></row></sheetData></worksheet>`)},
+	return fixture.Zip(tb,
+		fixture.File{Name: "[Content_Types].xml", Data: []byte(fmt.Sprintf(contentTypes, ""))},
+		fixture.File{Name: "xl/workbook.xml", Data: []byte(`<workbook><sheets><sheet name="Sheet1"/></sheets></workbook>`)},
+		fixture.File{Name: "xl/sharedStrings.xml", Data: []byte(`<sst>` + sst.String() + `</sst>`)},
+		fixture.File{Name: "xl/worksheets/sheet1.xml", Data: []byte(`<worksheet><sheetData><row><c t="s"><v>0</v></c><c t="inlineStr"><is><t>inline cell</t></is></c></row></sheetData></worksheet>`)},
 	)
 }
 
 func mkpptx(tb testing.TB, text string) []byte {
-	return mkzip(tb,
-		zfile{name: "[Content_Types].xml", data: []byte(fmt.Sprintf(contentTypes, ""))},
-		zfile{name: "ppt/presentation.xml", data: []byte(`<p:presentation/>`)},
-		zfile{name: "ppt/slides/slide1.xml", data: []byte(`<p:sld><p:cSld><p:spTree><p:sp><p:txBody><a:p><a:r><a:t>` + xmlEscape(text) + `</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sld>`)},
+	return fixture.Zip(tb,
+		fixture.File{Name: "[Content_Types].xml", Data: []byte(fmt.Sprintf(contentTypes, ""))},
+		fixture.File{Name: "ppt/presentation.xml", Data: []byte(`<p:presentation/>`)},
+		fixture.File{Name: "ppt/slides/slide1.xml", Data: []byte(`<p:sld><p:cSld><p:spTree><p:sp><p:txBody><a:p><a:r><a:t>` + xmlEscape(text) + `</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sld>`)},
 	)
 }
 
-func mkodt(tb testing.TB, text string, extra ...zfile) []byte {
-	files := []zfile{
-		{name: "mimetype", data: []byte(TypeODT), stored: true},
-		{name: "META-INF/manifest.xml", data: []byte(`<manifest:manifest/>`)},
-		{name: "content.xml", data: []byte(`<?xml version="1.0"?><office:document-content><office:body><office:text><text:h>Title</text:h><text:p>` +
+func mkodt(tb testing.TB, text string, extra ...fixture.File) []byte {
+	files := []fixture.File{
+		{Name: "mimetype", Data: []byte(TypeODT), Stored: true},
+		{Name: "META-INF/manifest.xml", Data: []byte(`<manifest:manifest/>`)},
+		{Name: "content.xml", Data: []byte(`<?xml version="1.0"?><office:document-content><office:body><office:text><text:h>Title</text:h><text:p>` +
 			xmlEscape(text) + `<text:s/>end</text:p></office:text></office:body></office:document-content>`)},
-		{name: "styles.xml", data: []byte(`<office:document-styles>NOTTEXT</office:document-styles>`)},
+		{Name: "styles.xml", Data: []byte(`<office:document-styles>NOTTEXT</office:document-styles>`)},
 	}
-	return mkzip(tb, append(files, extra...)...)
+	return fixture.Zip(tb, append(files, extra...)...)
 }
 
 // pdfPage is the text of one page, shown line by line.
@@ -297,50 +253,16 @@ func mkimage(tb testing.TB, kind string, w, h int) []byte {
 			img.Set(x, y, color.RGBA{uint8(x * 7), uint8(y * 5), uint8(x ^ y), 255})
 		}
 	}
-	var b bytes.Buffer
-	var err error
 	switch kind {
 	case "png":
-		err = png.Encode(&b, img)
+		return fixture.PNG(tb, img)
 	case "jpeg":
-		err = jpeg.Encode(&b, img, &jpeg.Options{Quality: 80})
+		return fixture.JPEG(tb, img, 80)
 	case "gif":
-		err = gif.Encode(&b, img, nil)
+		return fixture.GIF(tb, img)
 	}
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-// pngHeader is a PNG signature and IHDR claiming w×h, with a valid CRC:
-// what a decompression bomb starts with.
-func pngHeader(w, h uint32) []byte {
-	var b bytes.Buffer
-	b.WriteString("\x89PNG\r\n\x1a\n")
-	ihdr := make([]byte, 17)
-	copy(ihdr, "IHDR")
-	binary.BigEndian.PutUint32(ihdr[4:], w)
-	binary.BigEndian.PutUint32(ihdr[8:], h)
-	ihdr[12], ihdr[13] = 8, 2 // 8-bit RGB
-	b.Write(binary.BigEndian.AppendUint32(nil, 13))
-	b.Write(ihdr)
-	b.Write(binary.BigEndian.AppendUint32(nil, crc32.ChecksumIEEE(ihdr)))
-	return b.Bytes()
-}
-
-func elfFile() []byte {
-	b := make([]byte, 128)
-	copy(b, "\x7fELF\x02\x01\x01")
-	return b
-}
-
-func peFile() []byte {
-	b := make([]byte, 256)
-	copy(b, "MZ\x90\x00\x03")
-	binary.LittleEndian.PutUint32(b[0x3c:], 0x80)
-	copy(b[0x80:], "PE\x00\x00\x64\x86")
-	return b
+	tb.Fatalf("no image kind %q", kind)
+	return nil
 }
 
 func machoFat() []byte {
@@ -374,7 +296,7 @@ func utf16le(s string) []byte {
 // overlapZip is a "zbsm"-style archive: two central directory entries whose
 // data overlap (both point at the same local file).
 func overlapZip(tb testing.TB) []byte {
-	one := mkzip(tb, zfile{name: "a.txt", data: bytes.Repeat([]byte("a"), 1000)})
+	one := fixture.Zip(tb, fixture.File{Name: "a.txt", Data: bytes.Repeat([]byte("a"), 1000)})
 	// Find the central directory record and duplicate it.
 	i := bytes.Index(one, []byte("PK\x01\x02"))
 	j := bytes.Index(one, []byte("PK\x05\x06"))

@@ -7,6 +7,8 @@ import (
 	"io"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/aup-dev/aup/internal/fixture"
 )
 
 // FuzzExtract: no input makes Extract panic, return an error other than an
@@ -16,11 +18,11 @@ func FuzzExtract(f *testing.F) {
 	for _, seed := range [][]byte{
 		[]byte("plain text note"), []byte("# md\n- a\n- b\n**x**"), []byte("a,b,c\n1,2,3\n4,5,6\n"),
 		[]byte(`{"a": ["x", {"b": "\ud83d\ude00"}]}`), []byte("<html><body><p>hi</p><script>x</script></body></html>"),
-		[]byte(`<?xml version="1.0"?><a>t&amp;<![CDATA[c]]></a>`), utf16le("utf16 text"), []byte(eicar),
-		[]byte("#!/bin/sh\necho"), elfFile(), peFile(), machoFat(), javaClass(), pngHeader(10, 10),
+		[]byte(`<?xml version="1.0"?><a>t&amp;<![CDATA[c]]></a>`), utf16le("utf16 text"), []byte(fixture.EICAR),
+		[]byte("#!/bin/sh\necho"), fixture.ELF(), fixture.PE(), machoFat(), javaClass(), fixture.PNGHeader(10, 10),
 		mkimage(f, "png", 4, 4), jpg, mkimage(f, "gif", 4, 4),
-		mkzip(f, zfile{name: "a.txt", data: []byte("zipped")}, zfile{name: "b.zip", data: mkzip(f, zfile{name: "c.txt", data: []byte("inner")})}),
-		mkgzip(f, mktar(f, zfile{name: "t.txt", data: []byte("tarred")})),
+		fixture.Zip(f, fixture.File{Name: "a.txt", Data: []byte("zipped")}, fixture.File{Name: "b.zip", Data: fixture.Zip(f, fixture.File{Name: "c.txt", Data: []byte("inner")})}),
+		mkgzip(f, mktar(f, fixture.File{Name: "t.txt", Data: []byte("tarred")})),
 		mkdocx(f, []string{"docx text"}), mkxlsx(f, "cell"), mkodt(f, "odt text"),
 		mkpdf(f, pdfOpts{pages: [][]string{{"pdf text"}}}),
 		mkpdf(f, pdfOpts{compress: true, toUnicode: true, pages: [][]string{{"cmap text é"}}}),

@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -18,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aup-dev/aup/internal/engine"
+	"github.com/aup-dev/aup/internal/fixture"
 	"github.com/aup-dev/aup/internal/httpapi"
 	"github.com/aup-dev/aup/internal/moderation"
 	"github.com/aup-dev/aup/internal/redisstore"
@@ -51,17 +51,24 @@ func (markerFiles) ScreenFile(ctx context.Context, f engine.File) (moderation.Ve
 	return out, nil
 }
 
-// uploadServer starts the API with a real upload scanner spooling to a
-// directory of its own, returned so tests can see that nothing is left.
-func uploadServer(t *testing.T, edit func(*httpapi.Config)) (*testServer, string) {
+// withUploads gives the API a real upload scanner spooling to a directory
+// of its own, returned so tests can see that nothing is left.
+func withUploads(t *testing.T) (func(*httpapi.Config), string) {
 	t.Helper()
 	dir := t.TempDir()
 	sc, err := upload.New(upload.Config{Screener: markerFiles{}, TempDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return func(c *httpapi.Config) { c.Uploads, c.UploadDir = sc, dir }, dir
+}
+
+// uploadServer starts the API with a real upload scanner.
+func uploadServer(t *testing.T, edit func(*httpapi.Config)) (*testServer, string) {
+	t.Helper()
+	uploads, dir := withUploads(t)
 	ts := startServer(t, func(c *httpapi.Config) {
-		c.Uploads, c.UploadDir = sc, dir
+		uploads(c)
 		if edit != nil {
 			edit(c)
 		}
@@ -139,25 +146,6 @@ type uploadVerdict struct {
 	} `json:"file"`
 }
 
-func zipOf(t *testing.T, files map[string]string) string {
-	t.Helper()
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	for name, body := range files {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.WriteString(w, body); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
-
 func TestCheckUpload(t *testing.T) {
 	ts, dir := uploadServer(t, nil)
 	key := backendKey.Secret
@@ -181,7 +169,7 @@ func TestCheckUpload(t *testing.T) {
 		t.Errorf("images and matches must be arrays: %s", res.body)
 	}
 
-	res = ts.upload(t, key, part{name: "file", filename: "notes.zip", value: zipOf(t, map[string]string{"a/clean.txt": "hello", "a/b.txt": flaggedWord})})
+	res = ts.upload(t, key, part{name: "file", filename: "notes.zip", value: string(fixture.Zip(t, fixture.File{Name: "a/clean.txt", Data: []byte("hello")}, fixture.File{Name: "a/b.txt", Data: []byte(flaggedWord)}))})
 	decodeStrict(t, res.body, &v)
 	if v.Action != "block" || v.File.MediaType != "application/zip" || v.File.Members != 2 || len(v.Matches) != 1 || v.Matches[0].Source != "notes.zip/a/b.txt" {
 		t.Errorf("zip verdict = %s", res.body)
@@ -231,7 +219,7 @@ func TestCheckUploadRefused(t *testing.T) {
 	file := part{name: "file", filename: "a.txt", value: "hello"}
 	// A ZIP member of 3 MB of zeros: deflate makes it a few kilobytes, a
 	// ratio far over the limit of 200 once 1 MB has come out.
-	bomb := zipOf(t, map[string]string{"zeros.txt": strings.Repeat("\x00", 3<<20)})
+	bomb := string(fixture.Zip(t, fixture.File{Name: "zeros.txt", Data: make([]byte, 3<<20)}))
 	if len(bomb) > 4<<10 {
 		t.Fatalf("the bomb is %d bytes; raise MaxUploadBytes", len(bomb))
 	}
@@ -327,12 +315,8 @@ func TestCheckUploadInProgressLimit(t *testing.T) {
 // uploadDesk starts the API with a review desk and a real upload scanner.
 func uploadDesk(t *testing.T, editDesk func(*review.Config)) (*deskServer, string) {
 	t.Helper()
-	dir := t.TempDir()
-	sc, err := upload.New(upload.Config{Screener: markerFiles{}, TempDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return startDesk(t, editDesk, func(c *httpapi.Config) { c.Uploads, c.UploadDir = sc, dir }), dir
+	uploads, dir := withUploads(t)
+	return startDesk(t, editDesk, uploads), dir
 }
 
 func TestReportAboutCheckedUpload(t *testing.T) {

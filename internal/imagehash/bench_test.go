@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/aup-dev/aup/internal/fixture"
 )
 
 // noisyPhoto is a 4000×3000 picture with strong per-pixel noise, which
@@ -26,7 +28,7 @@ func noisyPhoto(tb testing.TB) []byte {
 			img.Pix[o+3] = 255
 		}
 	}
-	return encodeJPEG(tb, img, 90)
+	return fixture.JPEG(tb, img, 90)
 }
 
 // BenchmarkPDQ5MBJPEG measures screening a ~5 MB 12-megapixel JPEG: decode

@@ -4,53 +4,30 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"image"
 	"image/color"
-	"image/gif"
 	"runtime"
 	"strings"
 	"testing"
-)
 
-func encodeGIF(tb testing.TB, img image.Image) []byte {
-	tb.Helper()
-	var b bytes.Buffer
-	if err := gif.Encode(&b, img, nil); err != nil {
-		tb.Fatal(err)
-	}
-	return b.Bytes()
-}
+	"github.com/aup-dev/aup/internal/fixture"
+)
 
 // pngHeader is the start of a PNG with the given IHDR fields, followed by a
 // few bytes of IDAT that do not decode to the image the header promises.
 func pngHeader(w, h int, depth, colorType, interlace byte) []byte {
-	var b bytes.Buffer
-	b.WriteString("\x89PNG\r\n\x1a\n")
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
-	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
-	ihdr[8], ihdr[9], ihdr[12] = depth, colorType, interlace
-	pngChunk(&b, "IHDR", ihdr)
-	pngChunk(&b, "IDAT", []byte{0x78, 0x9c, 0x63, 0x00, 0x00})
-	return b.Bytes()
-}
-
-func pngChunk(b *bytes.Buffer, typ string, data []byte) {
-	_ = binary.Write(b, binary.BigEndian, uint32(len(data)))
-	crc := crc32.NewIEEE()
-	crc.Write([]byte(typ))
-	crc.Write(data)
-	b.WriteString(typ)
-	b.Write(data)
-	_ = binary.Write(b, binary.BigEndian, crc.Sum32())
+	ihdr := binary.BigEndian.AppendUint32(nil, uint32(w))
+	ihdr = binary.BigEndian.AppendUint32(ihdr, uint32(h))
+	ihdr = append(ihdr, depth, colorType, 0, 0, interlace)
+	b := append([]byte(fixture.PNGSignature), fixture.PNGChunk("IHDR", ihdr)...)
+	return append(b, fixture.PNGChunk("IDAT", []byte{0x78, 0x9c, 0x63, 0x00, 0x00})...)
 }
 
 // jpegWithFrame re-labels a real JPEG's frame: its size and, with marker
 // 0xc2, progressive coding. The scan data no longer fits the header.
 func jpegWithFrame(tb testing.TB, marker byte, w, h int) []byte {
 	tb.Helper()
-	data := encodeJPEG(tb, scene(4, 64, 64), 80)
+	data := fixture.JPEG(tb, scene(4, 64, 64), 80)
 	i := bytes.Index(data, []byte{0xff, 0xc0})
 	if i < 0 {
 		tb.Fatal("no SOF0 in the encoded JPEG")
@@ -79,10 +56,10 @@ func TestDecode(t *testing.T) {
 		name, format string
 		data         []byte
 	}{
-		{"jpeg", "jpeg", encodeJPEG(t, img, 85)},
-		{"png", "png", encodePNG(t, img)},
-		{"gif", "gif", encodeGIF(t, img)},
-		{"trailing data", "png", append(encodePNG(t, img), "trailing junk"...)},
+		{"jpeg", "jpeg", fixture.JPEG(t, img, 85)},
+		{"png", "png", fixture.PNG(t, img)},
+		{"gif", "gif", fixture.GIF(t, img)},
+		{"trailing data", "png", append(fixture.PNG(t, img), "trailing junk"...)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,9 +80,9 @@ func TestDecode(t *testing.T) {
 func mustHash(img image.Image) Hash { h, _ := PDQ(img); return h }
 
 func TestDecodeRefuses(t *testing.T) {
-	good := encodeJPEG(t, scene(6, 200, 100), 80)
-	goodPNG := encodePNG(t, scene(6, 200, 100))
-	goodGIF := encodeGIF(t, scene(6, 200, 100))
+	good := fixture.JPEG(t, scene(6, 200, 100), 80)
+	goodPNG := fixture.PNG(t, scene(6, 200, 100))
+	goodGIF := fixture.GIF(t, scene(6, 200, 100))
 	const max = 10_000_000
 	cases := []struct {
 		name     string
@@ -221,12 +198,12 @@ func TestDecodeEstimates(t *testing.T) {
 		name string
 		data []byte
 	}{
-		{"jpeg colour", encodeJPEG(t, src, 90)},
-		{"jpeg gray", encodeJPEG(t, gray, 90)},
-		{"png rgba", encodePNG(t, src)},
-		{"png gray", encodePNG(t, gray)},
-		{"png 16-bit", encodePNG(t, rgba64)},
-		{"gif", encodeGIF(t, src)},
+		{"jpeg colour", fixture.JPEG(t, src, 90)},
+		{"jpeg gray", fixture.JPEG(t, gray, 90)},
+		{"png rgba", fixture.PNG(t, src)},
+		{"png gray", fixture.PNG(t, gray)},
+		{"png 16-bit", fixture.PNG(t, rgba64)},
+		{"gif", fixture.GIF(t, src)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

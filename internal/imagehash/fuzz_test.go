@@ -6,6 +6,8 @@ import (
 	"image"
 	"strings"
 	"testing"
+
+	"github.com/aup-dev/aup/internal/fixture"
 )
 
 // FuzzDecode: Decode never panics, answers one of its documented errors,
@@ -13,11 +15,11 @@ import (
 func FuzzDecode(f *testing.F) {
 	small := scene(11, 24, 16)
 	for _, seed := range [][]byte{
-		encodeJPEG(f, small, 75),
-		encodeJPEG(f, image.NewGray(image.Rect(0, 0, 9, 9)), 75),
-		encodePNG(f, small),
-		encodePNG(f, image.NewGray(image.Rect(0, 0, 9, 9))),
-		encodeGIF(f, small),
+		fixture.JPEG(f, small, 75),
+		fixture.JPEG(f, image.NewGray(image.Rect(0, 0, 9, 9)), 75),
+		fixture.PNG(f, small),
+		fixture.PNG(f, image.NewGray(image.Rect(0, 0, 9, 9))),
+		fixture.GIF(f, small),
 		pngHeader(300, 300, 16, 6, 1),
 		gifHeader(10, 10, 20, 20),
 		jpegWithFrame(f, 0xc2, 100, 100),

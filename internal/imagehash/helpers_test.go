@@ -1,14 +1,10 @@
 package imagehash
 
 import (
-	"bytes"
 	"image"
 	"image/color"
-	"image/jpeg"
-	"image/png"
 	"math"
 	"math/rand/v2"
-	"testing"
 )
 
 // scene draws a deterministic photo-like picture: a lit gradient, a few
@@ -116,24 +112,6 @@ func brighten(src *image.RGBA, by float64) *image.RGBA {
 		}
 	}
 	return out
-}
-
-func encodeJPEG(tb testing.TB, img image.Image, quality int) []byte {
-	tb.Helper()
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: quality}); err != nil {
-		tb.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func encodePNG(tb testing.TB, img image.Image) []byte {
-	tb.Helper()
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		tb.Fatal(err)
-	}
-	return b.Bytes()
 }
 
 func flat(w, h int, c color.Color) *image.RGBA {

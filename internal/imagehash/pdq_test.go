@@ -8,6 +8,8 @@ import (
 	"math"
 	"math/bits"
 	"testing"
+
+	"github.com/aup-dev/aup/internal/fixture"
 )
 
 func mustDecode(tb testing.TB, data []byte) image.Image {
@@ -63,12 +65,12 @@ func TestPDQSimilar(t *testing.T) {
 			max  int
 		}{
 			{"resized to 50%", halve(img), 16},
-			{"jpeg quality 70", mustDecode(t, encodeJPEG(t, img, 70)), 16},
-			{"jpeg quality 30", mustDecode(t, encodeJPEG(t, img, 30)), 24},
+			{"jpeg quality 70", mustDecode(t, fixture.JPEG(t, img, 70)), 16},
+			{"jpeg quality 30", mustDecode(t, fixture.JPEG(t, img, 30)), 24},
 			{"brightened", brighten(img, 20), 16},
 			{"darkened", brighten(img, -20), 16},
-			{"png round trip", mustDecode(t, encodePNG(t, img)), 0},
-			{"resized and re-encoded", mustDecode(t, encodeJPEG(t, halve(img), 70)), 24},
+			{"png round trip", mustDecode(t, fixture.PNG(t, img)), 0},
+			{"resized and re-encoded", mustDecode(t, fixture.JPEG(t, halve(img), 70)), 24},
 		}
 		for _, tc := range cases {
 			h, _ := PDQ(tc.img)
@@ -254,7 +256,7 @@ func TestPixelLayouts(t *testing.T) {
 	}
 	draw.Draw(pal, b, gray, b.Min, draw.Src)
 	grayHash, _ := PDQ(gray)
-	ycc := mustDecode(t, encodeJPEG(t, src, 95))
+	ycc := mustDecode(t, fixture.JPEG(t, src, 95))
 	if _, ok := ycc.(*image.YCbCr); !ok {
 		t.Fatalf("decoded JPEG is %T", ycc)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aup-dev/aup/internal/extract"
+	"github.com/aup-dev/aup/internal/fixture"
 	"github.com/aup-dev/aup/internal/hashbank"
 	"github.com/aup-dev/aup/internal/imagehash"
 	"github.com/aup-dev/aup/internal/moderation"
@@ -111,10 +112,10 @@ func TestScanText(t *testing.T) {
 		{name: "call to exterminate", file: "pamphlet.txt", data: []byte(hateText),
 			source: "pamphlet.txt", text: hateText, category: moderation.Hate, word: "exterminated"},
 		{name: "threat in a ZIP member", file: "bundle.zip",
-			data:   mkzip(t, member{"minutes/shopping.txt", []byte(cleanText)}, member{"minutes/march.txt", []byte(threatText)}),
+			data:   fixture.Zip(t, fixture.File{Name: "minutes/shopping.txt", Data: []byte(cleanText)}, fixture.File{Name: "minutes/march.txt", Data: []byte(threatText)}),
 			source: "bundle.zip/minutes/march.txt", text: threatText, category: moderation.Violence, word: "kill", farAway: minutesStart},
 		{name: "clean text file", file: "shopping.txt", data: []byte(cleanText)},
-		{name: "clean ZIP", file: "bundle.zip", data: mkzip(t, member{"shopping.txt", []byte(cleanText)})},
+		{name: "clean ZIP", file: "bundle.zip", data: fixture.Zip(t, fixture.File{Name: "shopping.txt", Data: []byte(cleanText)})},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -171,10 +172,10 @@ func TestScanFindings(t *testing.T) {
 		signal string
 		source string
 	}{
-		{"PE in a ZIP", "bundle.zip", mkzip(t, member{"readme.txt", []byte(cleanText)}, member{"tools/setup.exe", peFile()}),
+		{"PE in a ZIP", "bundle.zip", fixture.Zip(t, fixture.File{Name: "readme.txt", Data: []byte(cleanText)}, fixture.File{Name: "tools/setup.exe", Data: fixture.PE()}),
 			string(extract.Executable), "bundle.zip/tools/setup.exe"},
-		{"ELF in a ZIP", "bundle.zip", mkzip(t, member{"bin/run", elfFile()}), string(extract.Executable), "bundle.zip/bin/run"},
-		{"EICAR test file", "eicar.com", []byte(eicar), string(extract.EICAR), "eicar.com"},
+		{"ELF in a ZIP", "bundle.zip", fixture.Zip(t, fixture.File{Name: "bin/run", Data: fixture.ELF()}), string(extract.Executable), "bundle.zip/bin/run"},
+		{"EICAR test file", "eicar.com", []byte(fixture.EICAR), string(extract.EICAR), "eicar.com"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -195,7 +196,7 @@ func TestScanFindings(t *testing.T) {
 // image classifier looked at it, and the verdict says so.
 func TestScanImageMetadata(t *testing.T) {
 	s := newScanner(t, Config{})
-	photo := withEXIF(encodeJPEG(t, picture(320, 240)), photoEXIF())
+	photo := fixture.WithEXIF(fixture.JPEG(t, fixture.Picture(320, 240, 0), 80), photoEXIF())
 	res := mustScan(t, s, "photo.jpg", photo)
 	v := res.Verdict
 	// Most phone photos carry a position: reported, never held.
@@ -242,7 +243,7 @@ func TestScanImageMetadata(t *testing.T) {
 		t.Errorf("image PDQ %q quality %d; want 64 hex digits of quality at least %d", im.PDQ, im.PDQQuality, moderation.MinPDQQuality)
 	}
 
-	plain := mustScan(t, s, "plain.jpg", encodeJPEG(t, picture(320, 240))).Verdict
+	plain := mustScan(t, s, "plain.jpg", fixture.JPEG(t, fixture.Picture(320, 240, 0), 80)).Verdict
 	if n := len(signalsNamed(plain, "exif_location")) + len(signalsNamed(plain, "exif_personal")); n != 0 {
 		t.Errorf("a JPEG without EXIF has %d EXIF signals: %+v", n, plain.Signals)
 	}
@@ -252,10 +253,10 @@ func TestScanImageMetadata(t *testing.T) {
 // a re-encoded, resized copy of a banked picture is caught, in an archive
 // too; files and images by SHA-256, exactly.
 func TestScanHashBanks(t *testing.T) {
-	banked := encodePNG(t, picture(640, 480))
-	pdq, _ := imagehash.PDQ(picture(640, 480))
+	banked := fixture.PNG(t, fixture.Picture(640, 480, 0))
+	pdq, _ := imagehash.PDQ(fixture.Picture(640, 480, 0))
 	blockedFile := []byte("The leaked minutes, as they were posted before.")
-	blockedImage := encodePNG(t, drawing(320, 240, 0.5, 0.5, 4))
+	blockedImage := fixture.PNG(t, fixture.Picture(320, 240, 2))
 
 	var banks hashbank.Index
 	err := banks.Replace(1,
@@ -282,15 +283,15 @@ func TestScanHashBanks(t *testing.T) {
 		category moderation.Category
 		action   moderation.Action // at least
 	}{
-		{"resized, re-encoded copy", "copy.jpg", encodeJPEG(t, picture(600, 450)),
+		{"resized, re-encoded copy", "copy.jpg", fixture.JPEG(t, fixture.Picture(600, 450, 0), 80),
 			"removed-images", "copy.jpg", moderation.Harassment, moderation.Review},
-		{"banked image in a ZIP", "album.zip", mkzip(t, member{"readme.txt", []byte(cleanText)}, member{"holiday/pic.png", banked}),
+		{"banked image in a ZIP", "album.zip", fixture.Zip(t, fixture.File{Name: "readme.txt", Data: []byte(cleanText)}, fixture.File{Name: "holiday/pic.png", Data: banked}),
 			"removed-images", "album.zip/holiday/pic.png", moderation.Harassment, moderation.Review},
 		{"banked file", "minutes.txt", blockedFile, "blocked-files", "", moderation.Privacy, moderation.Block},
 		// Matched as the file and as its image: one hit.
 		{"banked image file", "flyer.png", blockedImage, "blocked-files", "flyer.png", moderation.Privacy, moderation.Block},
 		{"banked file changed by a byte", "minutes.txt", append(slices.Clone(blockedFile), '!'), "", "", "", moderation.Allow},
-		{"unrelated image", "other.png", encodePNG(t, otherPicture(640, 480)), "", "", "", moderation.Allow},
+		{"unrelated image", "other.png", fixture.PNG(t, fixture.Picture(640, 480, 1)), "", "", "", moderation.Allow},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -327,17 +328,17 @@ func TestScanRefusals(t *testing.T) {
 		code   string
 		limit  string
 	}{
-		{"compression ratio of a zip bomb", extract.Limits{}, "bomb.zip", mkzip(t, member{"zeros.bin", zeros}),
+		{"compression ratio of a zip bomb", extract.Limits{}, "bomb.zip", fixture.Zip(t, fixture.File{Name: "zeros.bin", Data: zeros}),
 			moderation.EUNPROCESSABLE, "MaxRatio"},
-		{"more bytes than MaxUncompressed", extract.Limits{MaxUncompressed: 1024}, "big.zip", mkzip(t, member{"minutes.txt", prose}),
+		{"more bytes than MaxUncompressed", extract.Limits{MaxUncompressed: 1024}, "big.zip", fixture.Zip(t, fixture.File{Name: "minutes.txt", Data: prose}),
 			moderation.ETOOLARGE, "MaxUncompressed"},
 		{"more members than MaxMembers", extract.Limits{MaxMembers: 2}, "many.zip",
-			mkzip(t, member{"a.txt", []byte("a")}, member{"b.txt", []byte("b")}, member{"c.txt", []byte("c")}),
+			fixture.Zip(t, fixture.File{Name: "a.txt", Data: []byte("a")}, fixture.File{Name: "b.txt", Data: []byte("b")}, fixture.File{Name: "c.txt", Data: []byte("c")}),
 			moderation.ETOOLARGE, "MaxMembers"},
 		{"archives nested deeper than MaxDepth", extract.Limits{MaxDepth: 1}, "nested.zip",
-			mkzip(t, member{"inner.zip", mkzip(t, member{"a.txt", []byte(cleanText)})}),
+			fixture.Zip(t, fixture.File{Name: "inner.zip", Data: fixture.Zip(t, fixture.File{Name: "a.txt", Data: []byte(cleanText)})}),
 			moderation.EUNPROCESSABLE, "MaxDepth"},
-		{"image header of 60000×60000 pixels", extract.Limits{}, "huge.png", pngHeader(60000, 60000),
+		{"image header of 60000×60000 pixels", extract.Limits{}, "huge.png", fixture.PNGHeader(60000, 60000),
 			moderation.EUNPROCESSABLE, "MaxImagePixels"},
 	}
 	for _, tc := range tests {
@@ -360,7 +361,7 @@ func TestScanRefusals(t *testing.T) {
 // hashed perceptually.
 func TestScanImageTooLargeToDecode(t *testing.T) {
 	s := newScanner(t, Config{MaxDecodePixels: 100})
-	img := encodePNG(t, picture(64, 48))
+	img := fixture.PNG(t, fixture.Picture(64, 48, 0))
 	res := mustScan(t, s, "big.png", img)
 	unscanned := signalsNamed(res.Verdict, string(extract.Unscanned))
 	if len(unscanned) != 1 || unscanned[0].Source != "big.png" || !strings.Contains(unscanned[0].Detail, "64×48") {
@@ -378,16 +379,16 @@ func TestScanImageTooLargeToDecode(t *testing.T) {
 // many hashed, and says the others were not.
 func TestScanMaxImages(t *testing.T) {
 	s := newScanner(t, Config{MaxImages: 2})
-	var members []member
+	var members []fixture.File
 	for _, name := range []string{"a.png", "b.png", "c.png"} {
-		members = append(members, member{name, encodePNG(t, picture(80+len(members)*8, 60))})
+		members = append(members, fixture.File{Name: name, Data: fixture.PNG(t, fixture.Picture(80+len(members)*8, 60, 0))})
 	}
-	res := mustScan(t, s, "album.zip", mkzip(t, members...))
+	res := mustScan(t, s, "album.zip", fixture.Zip(t, members...))
 	if len(res.File.Images) != 2 {
 		t.Fatalf("%d images hashed, want 2: %+v", len(res.File.Images), res.File.Images)
 	}
 	for i, im := range res.File.Images {
-		if im.Path != "album.zip/"+members[i].name || !hex64.MatchString(im.PDQ) || im.SHA256 != sha256Hex(members[i].data) {
+		if im.Path != "album.zip/"+members[i].Name || !hex64.MatchString(im.PDQ) || im.SHA256 != sha256Hex(members[i].Data) {
 			t.Errorf("image %d: %+v", i, im)
 		}
 	}
@@ -409,8 +410,8 @@ func TestScanCancelled(t *testing.T) {
 		data []byte
 	}{
 		{"text", "minutes.txt", []byte(threatText)},
-		{"ZIP", "bundle.zip", mkzip(t, member{"minutes.txt", []byte(threatText)})},
-		{"image", "photo.png", encodePNG(t, picture(64, 48))},
+		{"ZIP", "bundle.zip", fixture.Zip(t, fixture.File{Name: "minutes.txt", Data: []byte(threatText)})},
+		{"image", "photo.png", fixture.PNG(t, fixture.Picture(64, 48, 0))},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
