@@ -178,6 +178,16 @@ func (h *harness) bankedUpload(id string) string {
 	return caseID
 }
 
+// putRemovedBank creates bank "removed" holding one entry already: the
+// PDQ hash of bankedUpload's image e.jpg.
+func (h *harness) putRemovedBank() {
+	h.t.Helper()
+	h.putBank("removed")
+	if _, _, err := h.desk.AddBankEntry(h.t.Context(), "admin", "removed", review.BankEntryRequest{Kind: moderation.HashPDQ, Hash: hash64(22)}); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
 // bankHashes returns the kind:hash of every entry in bank.
 func (h *harness) bankHashes(bank string) []string {
 	h.t.Helper()
@@ -213,12 +223,7 @@ func TestDecisionAddsUploadToBank(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		d := h.desk
-		if _, _, err := d.PutBank(ctx, "admin", review.BankRequest{Name: "removed", Category: moderation.Sexual, Action: moderation.Block, Distance: 31}); err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := d.AddBankEntry(ctx, "admin", "removed", review.BankEntryRequest{Kind: moderation.HashPDQ, Hash: hash64(22)}); err != nil {
-			t.Fatal(err)
-		}
+		h.putRemovedBank()
 		v0, _ := d.BanksVersion(ctx)
 
 		caseID := h.bankedUpload("f1")
@@ -277,12 +282,7 @@ func TestReversalDeletesBankEntries(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		d := h.desk
-		if _, _, err := d.PutBank(ctx, "admin", review.BankRequest{Name: "removed", Category: moderation.Sexual, Action: moderation.Block, Distance: 31}); err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := d.AddBankEntry(ctx, "admin", "removed", review.BankEntryRequest{Kind: moderation.HashPDQ, Hash: hash64(22)}); err != nil {
-			t.Fatal(err)
-		}
+		h.putRemovedBank()
 		req := review.DecisionRequest{Action: moderation.ActionSuspend, Categories: []moderation.Category{moderation.Sexual}, SuspendDays: 7, Bank: "removed"}
 		dec := h.decide("m1", h.bankedUpload("f1"), req).Decision
 		if len(dec.BankEntries) != 6 || dec.SuspensionID == "" {
@@ -345,9 +345,7 @@ func TestAddToBankRefused(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
 		ctx := t.Context()
 		d := h.desk
-		if _, _, err := d.PutBank(ctx, "admin", review.BankRequest{Name: "removed", Category: moderation.Sexual, Action: moderation.Block, Distance: 31}); err != nil {
-			t.Fatal(err)
-		}
+		h.putBank("removed")
 		upload := h.bankedUpload("f1")
 		r := h.report("r1", "n1", "u1", moderation.Sexual)
 		if _, err := d.ClaimCase(ctx, "m1", r.CaseID); err != nil {

@@ -48,6 +48,7 @@ func (h *harness) remember(contentID, userID string, f moderation.FileInfo) {
 	}
 }
 
+// putBank creates bank name, blocking sexual content.
 func (h *harness) putBank(name string) {
 	h.t.Helper()
 	if _, _, err := h.desk.PutBank(h.t.Context(), "admin", review.BankRequest{Name: name, Category: moderation.Sexual, Action: moderation.Block, Distance: 31}); err != nil {
