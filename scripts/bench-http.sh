@@ -24,27 +24,9 @@ conns=32   # concurrent connections of the load generator
 [[ "$secs" =~ ^[1-9][0-9]*$ ]] || { echo "bench-http: seconds per run must be a whole number >= 1, not '$secs'" >&2; exit 2; }
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "bench-http: ROUNDS must be a whole number >= 1, not '$rounds'" >&2; exit 2; }
 
-tmp=$(mktemp -d)
-pids=() # every process this script starts
-cleanup() {
-  local status=$?
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [[ $status -ne 0 ]]; then
-    for log in bare aup; do
-      [[ -s "$tmp/$log.log" ]] || continue
-      echo "--- last lines of the $log log (access lines left out) ---" >&2
-      grep -v '"msg":"request"' "$tmp/$log.log" | tail -n 15 >&2
-    done
-  fi
-  rm -rf "$tmp"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
 . scripts/lib.sh
+start_run
+fail_logs=(bare.log aup.log)
 
 alive() {
   kill -0 "$bare_pid" 2>/dev/null || die "the bare handler died"
@@ -55,7 +37,7 @@ go build -o "$tmp/aup" ./cmd/aup
 go build -o "$tmp/benchhttp" ./internal/tools/benchhttp
 
 export BENCHHTTP_KEY # read by benchhttp load; kept off command lines
-BENCHHTTP_KEY=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+BENCHHTTP_KEY=$(random_key)
 auth="Authorization: Bearer $BENCHHTTP_KEY"
 
 if [[ -n "${REDIS_URL:-}" ]]; then
@@ -123,6 +105,5 @@ echo "ready after $ready s (start to /readyz 200; budget <= 2 s: $(verdict 2 "$r
 
 "$tmp/benchhttp" load -url "$aup_url/v1/check" -c "$conns" -users "$users" -count 100000 -label aup-100k-distinct || { alive; die "100k run failed"; }
 alive
-rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$aup_pid/status")
-hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$aup_pid/status")
+rss=$(proc_kb "$aup_pid" VmRSS) hwm=$(proc_kb "$aup_pid" VmHWM)
 echo "resident memory after the rounds and 100,000 more distinct checks: VmRSS $((rss / 1024)) MB, VmHWM (peak) $((hwm / 1024)) MB (budget <= 300 MB: $(verdict 300 "$((rss / 1024))"))"

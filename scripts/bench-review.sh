@@ -31,41 +31,17 @@ for f in $fsyncs; do
 done
 command -v redis-server >/dev/null || { echo "bench-review: redis-server is not on PATH (apt-get install redis-server)" >&2; exit 1; }
 
-tmp=$(mktemp -d)
-pids=() # every process this script starts
-stop_all() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  pids=()
-}
-cleanup() {
-  local status=$?
-  stop_all
-  if [[ $status -ne 0 ]]; then
-    for log in "$tmp"/aup-*.log "$tmp"/redis-*/redis.log; do
-      [[ -s "$log" ]] || continue
-      echo "--- last lines of $(basename "$log") (access lines left out) ---" >&2
-      grep -v '"msg":"request"' "$log" | tail -n 15 >&2
-    done
-  fi
-  rm -rf "$tmp"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
 . scripts/lib.sh
-
-key() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+start_run
+fail_logs=('aup-*.log' 'redis-*/redis.log')
 
 go build -o "$tmp/aup" ./cmd/aup
 go build -o "$tmp/benchreview" ./internal/tools/benchreview
 
 # Read by benchreview; kept off command lines.
 export BENCHREVIEW_KEY BENCHREVIEW_MODERATOR_KEYS
-BENCHREVIEW_KEY=$(key)
-mod1=$(key) mod2=$(key)
+BENCHREVIEW_KEY=$(random_key)
+mod1=$(random_key) mod2=$(random_key)
 BENCHREVIEW_MODERATOR_KEYS="$mod1,$mod2"
 api_keys="bench:backend:$BENCHREVIEW_KEY,mod1:moderator:$mod1,mod2:moderator:$mod2"
 

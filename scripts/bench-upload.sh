@@ -41,28 +41,9 @@ for c in $concs; do
   [[ "$c" =~ ^[1-9][0-9]*$ ]] || { echo "bench-upload: CONCURRENCY takes whole numbers >= 1, not '$c'" >&2; exit 2; }
 done
 
-tmp=$(mktemp -d)
-pids=() # every process this script starts
-stop_all() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  pids=()
-}
-cleanup() {
-  local status=$?
-  stop_all
-  if [[ $status -ne 0 && -s "$tmp/aup.log" ]]; then
-    echo "--- last lines of the aup log ---" >&2
-    tail -n 15 "$tmp/aup.log" >&2
-  fi
-  rm -rf "$tmp"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
 . scripts/lib.sh
+start_run
+fail_logs=(aup.log)
 
 go build -o "$tmp/aup" ./cmd/aup
 go build -o "$tmp/benchupload" ./internal/tools/benchupload
@@ -85,7 +66,7 @@ start_aup() {
 }
 load() { "$tmp/benchupload" load -url "$aup_url/v1/check/upload" "$@"; }
 alive() { kill -0 "$aup_pid" 2>/dev/null || die "aup died"; }
-kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$aup_pid/status"; }
+kb() { proc_kb "$aup_pid" "$1"; }
 field() { sed -nE "1s#.* $1=([^ ]+).*#\1#p" <<<"$2"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
@@ -95,8 +76,7 @@ start_aup
 load -file "$tmp/fx/warmup.txt" -count 20 -label warm-up >/dev/null || { alive; die "warm-up failed"; }
 rows=()
 for fx in pdf-1MB.pdf jpeg-5MB.jpg zip-10MB.zip; do
-  [[ "$mem_runs" =~ ^[1-9][0-9]*$ ]] || { echo "bench-upload: MEM_RUNS must be a whole number >= 1, not '$mem_runs'" >&2; exit 2; }
-for c in $concs; do
+  for c in $concs; do
     out=$(load -file "$tmp/fx/$fx" -duration "${secs}s" -concurrency "$c") || { echo "$out"; alive; die "$fx at concurrency $c failed"; }
     echo "$out"
     rows+=("$(printf '%-14s %8s %3s %10s %7s %9s %9s %7s' "$fx" "$(field size "$out")" "$c" "$(field uploads/s "$out")" \
