@@ -31,6 +31,15 @@ type compiled struct {
 	// occurrence.
 	prefilter   *ahocorasick.Matcher
 	literalUses [][]literalUse
+	// In texts of windowMin bytes or more, a pattern with a length bound
+	// runs only in windows around the occurrences of its first literal set
+	// (see window.go). windowed marks the literals of those sets, whose
+	// occurrences the prefilter records; literalLens are the literals'
+	// lengths; runs measures the runs the bounds count.
+	windowMin   int // 0: never
+	windowed    []bool
+	literalLens []int32
+	runs        *runSet
 	hosts       map[string][]int   // host -> rules
 	wild        map[int][]wildTerm // one-word terms by length, for censored words
 	prefixLens  []int              // the lengths of the prefix terms among them
@@ -58,6 +67,12 @@ type pattern struct {
 	re   *regexp.Regexp
 	rule int
 	sets uint8 // the bit mask of the required literal sets; 0: runs on every text
+	// bound bounds the length of the pattern's matches, and first are the
+	// literals of its first set, one of which every match contains: the
+	// pattern may run in windows around them. nil first: it runs on the
+	// whole text.
+	bound lengthBound
+	first []int32
 }
 
 // wildTerm is a one-word term, spelled out with its runs, for matching
@@ -80,6 +95,7 @@ func compile(set *rules.Set, version string) (*compiled, error) {
 	}
 	var skeletons, literals []string
 	literalID := map[string]int{}
+	var classes runClasses
 	var problems []string
 	for i, r := range set.Rules {
 		switch r.Kind {
@@ -113,7 +129,7 @@ func compile(set *rules.Set, version string) (*compiled, error) {
 				problems = append(problems, fmt.Sprintf("%s: %v", r.Source, err))
 				continue
 			}
-			p := pattern{re: re, rule: i}
+			p := pattern{re: re, rule: i, bound: maxMatchLen(r.Pattern, &classes)}
 			for k, set := range requiredLiterals(r.Pattern) {
 				p.sets |= 1 << k
 				for _, l := range set {
@@ -123,8 +139,14 @@ func compile(set *rules.Set, version string) (*compiled, error) {
 						literalID[l] = id
 						literals = append(literals, l)
 						c.literalUses = append(c.literalUses, nil)
+						c.windowed = append(c.windowed, false)
+						c.literalLens = append(c.literalLens, int32(len(l)))
 					}
 					c.literalUses[id] = append(c.literalUses[id], literalUse{int32(len(c.patterns)), uint8(k)})
+					if k == 0 && !p.bound.unbounded {
+						p.first = append(p.first, int32(id))
+						c.windowed[id] = true
+					}
 				}
 			}
 			c.patterns = append(c.patterns, p)
@@ -146,6 +168,8 @@ func compile(set *rules.Set, version string) (*compiled, error) {
 	if len(problems) > 0 {
 		return nil, moderation.Errorf(moderation.EINVALID, "rules refused: %s", strings.Join(problems[:min(5, len(problems))], "; "))
 	}
+	c.runs = newRunSet(classes.list)
+	c.windowMin = windowMin
 	c.ac = ahocorasick.New(skeletons)
 	c.prefilter = ahocorasick.New(literals)
 	return c, nil

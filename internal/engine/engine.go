@@ -67,6 +67,10 @@ type Options struct {
 	ClassifierID string
 	Logger       *slog.Logger
 	Now          func() time.Time
+
+	// windowMin overrides the shortest text whose patterns run in windows
+	// (windowMin): negative, never. For tests comparing the two paths.
+	windowMin int
 }
 
 // Engine screens text. It is safe for concurrent use; Load swaps the rules
@@ -106,6 +110,12 @@ func (e *Engine) swap(set *rules.Set) (string, error) {
 	c, err := compile(set, hex.EncodeToString(h[:])[:16])
 	if err != nil {
 		return "", err
+	}
+	switch {
+	case e.opts.windowMin < 0:
+		c.windowMin = 0
+	case e.opts.windowMin > 0:
+		c.windowMin = e.opts.windowMin
 	}
 	e.current.Store(c)
 	return c.version, nil

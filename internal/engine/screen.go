@@ -482,32 +482,27 @@ func sameWild(word []rune, t wildTerm) bool {
 
 // matchPatterns runs the patterns whose required literal sets all occur in
 // text, and those without any. toFolded maps a match in text to the folded
-// text (nil: text is the folded text).
+// text (nil: text is the folded text). In a long text, a pattern whose
+// matches have a length bound runs only around its literals (see
+// windowedText).
 func (c *compiled) matchPatterns(text string, applies func(*rules.Rule) bool, s *scorer, toFolded func(start, end int) (int, int)) {
-	var hit []uint64 // distinct literals found, as a bit set
-	c.prefilter.Find(text, func(id, _, _ int) bool {
-		if hit == nil {
-			hit = make([]uint64, (len(c.literalUses)+63)/64)
-		}
-		hit[id/64] |= 1 << (id % 64)
-		return true
-	})
-	var seen []uint8 // per pattern, the sets with a hit
-	for w, word := range hit {
-		for ; word != 0; word &= word - 1 {
-			if seen == nil {
-				seen = make([]uint8, len(c.patterns))
-			}
-			for _, u := range c.literalUses[w*64+bits.TrailingZeros64(word)] {
-				seen[u.pattern] |= 1 << u.set
-			}
-		}
+	var long *windowedText
+	if c.windowMin > 0 && len(text) >= c.windowMin && len(text) <= math.MaxInt32 {
+		long = &windowedText{c: c, text: text}
 	}
-	for i, p := range c.patterns {
+	seen := c.seenSets(c.findLiterals(text, long))
+	for i := range c.patterns {
+		p := &c.patterns[i]
 		if p.sets != 0 && (seen == nil || seen[i] != p.sets) || !applies(&c.rules[p.rule]) {
 			continue
 		}
-		for _, loc := range p.re.FindAllStringIndex(text, maxPerRule) {
+		var locs [][]int
+		if long != nil {
+			locs = long.find(p)
+		} else {
+			locs = p.re.FindAllStringIndex(text, maxPerRule)
+		}
+		for _, loc := range locs {
 			start, end := loc[0], loc[1]
 			if toFolded != nil {
 				if start == end {
@@ -518,6 +513,41 @@ func (c *compiled) matchPatterns(text string, applies func(*rules.Rule) bool, s 
 			s.add(p.rule, start, end)
 		}
 	}
+}
+
+// findLiterals returns the distinct required literals found in text, as a
+// bit set (nil: none), and records in long, unless nil, the occurrences of
+// those that place windows.
+func (c *compiled) findLiterals(text string, long *windowedText) []uint64 {
+	var hit []uint64
+	c.prefilter.Find(text, func(id, start, _ int) bool {
+		if hit == nil {
+			hit = make([]uint64, (len(c.literalUses)+63)/64)
+		}
+		hit[id/64] |= 1 << (id % 64)
+		if long != nil && c.windowed[id] {
+			long.occs = append(long.occs, litOcc{int32(id), int32(start)})
+		}
+		return true
+	})
+	return hit
+}
+
+// seenSets returns, per pattern, the bit mask of its literal sets with a
+// literal in hit (nil: none).
+func (c *compiled) seenSets(hit []uint64) []uint8 {
+	var seen []uint8
+	for w, word := range hit {
+		for ; word != 0; word &= word - 1 {
+			if seen == nil {
+				seen = make([]uint8, len(c.patterns))
+			}
+			for _, u := range c.literalUses[w*64+bits.TrailingZeros64(word)] {
+				seen[u.pattern] |= 1 << u.set
+			}
+		}
+	}
+	return seen
 }
 
 func (c *compiled) matchLinks(text string, s *scorer) {
