@@ -63,7 +63,7 @@ type Options struct {
 	// Classifier is a statistical model whose estimates add to the rules'
 	// scores (see modelScore); ClassifierID names it (its version) in the
 	// policy version. Optional.
-	Classifier   moderation.Classifier
+	Classifier   moderation.LocalClassifier
 	ClassifierID string
 	Logger       *slog.Logger
 	Now          func() time.Time

@@ -628,13 +628,17 @@ func decide(v *moderation.Verdict, th map[moderation.Category]rules.Threshold) {
 		if !ok || cs.Score < t.Report {
 			continue
 		}
-		kept = append(kept, cs)
+		cs.Action = moderation.Allow
 		switch {
 		case cs.Score >= t.Block:
-			v.Action = moderation.Block
-		case cs.Score >= t.Review && v.Action == moderation.Allow:
-			v.Action = moderation.Review
+			cs.Action, v.Action = moderation.Block, moderation.Block
+		case cs.Score >= t.Review:
+			cs.Action = moderation.Review
+			if v.Action == moderation.Allow {
+				v.Action = moderation.Review
+			}
 		}
+		kept = append(kept, cs)
 	}
 	slices.SortFunc(kept, func(a, b moderation.CategoryScore) int {
 		if a.Score != b.Score {

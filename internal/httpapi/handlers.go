@@ -27,6 +27,9 @@ type verdictResponse struct {
 	Signals       []signal          `json:"signals,omitempty"`
 	Cached        bool              `json:"cached"`
 	PolicyVersion string            `json:"policy_version"`
+	Sources       []string          `json:"sources"`
+	// Classifier is the hosted classifier's part, when one is configured.
+	Classifier *moderation.ClassifierStatus `json:"classifier,omitempty"`
 	// User is the author's standing, when the request names a user_id and
 	// it could be read; CaseID is the review case a review verdict with a
 	// content_id opened.
@@ -44,6 +47,7 @@ type userFlag struct {
 type categoryScore struct {
 	Category moderation.Category `json:"category"`
 	Score    float64             `json:"score"`
+	Action   moderation.Action   `json:"action,omitempty"`
 }
 
 type language struct {
@@ -81,9 +85,14 @@ func newVerdictResponse(v moderation.Verdict) verdictResponse {
 		Matches:       make([]match, 0, len(v.Matches)),
 		Cached:        v.Cached,
 		PolicyVersion: v.PolicyVersion,
+		Sources:       v.Sources,
+		Classifier:    v.Classifier,
+	}
+	if r.Sources == nil {
+		r.Sources = []string{}
 	}
 	for _, c := range v.Categories {
-		r.Categories = append(r.Categories, categoryScore{Category: c.Category, Score: c.Score})
+		r.Categories = append(r.Categories, categoryScore{Category: c.Category, Score: c.Score, Action: c.Action})
 	}
 	for _, m := range v.Matches {
 		r.Matches = append(r.Matches, match{Rule: m.Rule, Category: m.Category, Start: m.Start, End: m.End, Score: m.Score, Source: m.Source})

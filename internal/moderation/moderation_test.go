@@ -38,7 +38,7 @@ func TestCategories(t *testing.T) {
 	if Category("nasty").Valid() {
 		t.Error("an unknown category is valid")
 	}
-	v := Verdict{Categories: []CategoryScore{{Hate, 0.9}}}
+	v := Verdict{Categories: []CategoryScore{{Category: Hate, Score: 0.9}}}
 	if v.Score(Hate) != 0.9 || v.Score(Spam) != 0 {
 		t.Error("Verdict.Score")
 	}

@@ -38,9 +38,47 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// Classifier is a statistical model that scores a text per category. It
-// must be safe for concurrent use and fast: the check path calls it on
-// every cache miss.
-type Classifier interface {
+// LocalClassifier is a statistical model that runs in process and scores a
+// text per category. It must be safe for concurrent use and fast: the check
+// path calls it on every cache miss.
+type LocalClassifier interface {
 	Classify(text string) []ModelScore
+}
+
+// Classifier is a hosted model that scores texts and images per category:
+// OpenAI's moderation endpoint, or a safety model behind a chat-completions
+// API. It is a remote dependency and may be slow, refuse load or fail;
+// implementations bound each call and must be safe for concurrent use.
+type Classifier interface {
+	// Classify scores text and images (either may be empty). An error is
+	// an *Error with code EUNAVAILABLE whose message is one of the
+	// Unavailable* reasons; it never contains the input.
+	Classify(ctx context.Context, text string, images []Image) (ModelAnswer, error)
+	// Images reports whether the model takes image input.
+	Images() bool
+}
+
+// Why a hosted classifier did not answer: the message of its EUNAVAILABLE
+// error, and the reason a verdict's ClassifierStatus gives.
+const (
+	UnavailableTimeout     = "timeout"      // no answer within the per-call timeout
+	UnavailableRateLimited = "rate_limited" // the API answered 429 and asked to wait longer than the call may
+	UnavailableCircuitOpen = "circuit_open" // recent calls failed; the breaker lets none through for now
+	UnavailableCapped      = "capped"       // the configured calls per minute are spent
+	UnavailableError       = "error"        // the API failed or answered something unreadable
+)
+
+// Image is an image to show a hosted model.
+type Image struct {
+	MediaType string // image/jpeg, image/png, image/gif or image/webp
+	Data      []byte
+	Source    string // the file or member it came from
+}
+
+// ModelAnswer is a hosted model's answer.
+type ModelAnswer struct {
+	Model  string       // the model version that answered, as its API named it
+	Scores []ModelScore // one per label of the model that maps to a category
+	// Flagged lists the model's own labels that it flagged, in its terms.
+	Flagged []string
 }

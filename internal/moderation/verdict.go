@@ -29,12 +29,47 @@ type Verdict struct {
 	Signals       []Signal        `json:"signals,omitempty"`
 	Cached        bool            `json:"cached"`
 	PolicyVersion string          `json:"policy_version"`
+	// Sources are the kinds of evidence that decided the action (see the
+	// Source* constants): for review and block, those that scored a
+	// category at or above the action's threshold; for allow, those that
+	// screened the text.
+	Sources []string `json:"sources"`
+	// Classifier says whether the hosted classifier, when one is
+	// configured, answered for this verdict; nil when none is.
+	Classifier *ClassifierStatus `json:"classifier,omitempty"`
 }
 
-// CategoryScore is a category at or above its reporting threshold.
+// Sources of evidence, in the order a verdict lists them.
+const (
+	SourceRules      = "rules"      // rule lists and built-in detectors
+	SourceHashBank   = "hashbank"   // a hash bank entry matched an upload
+	SourceLinear     = "linear"     // the built-in linear model
+	SourceClassifier = "classifier" // the hosted model classifier
+)
+
+// ClassifierStatus says what the hosted classifier did for a verdict.
+type ClassifierStatus struct {
+	Status string `json:"status"` // one of the Classifier* statuses
+	// Model is the model version that answered (status ok).
+	Model string `json:"model,omitempty"`
+	// Reason is why it did not answer (status unavailable): one of the
+	// Unavailable* reasons.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Statuses of the hosted classifier in a verdict.
+const (
+	ClassifierOK          = "ok"          // it answered; its scores are in the verdict
+	ClassifierSkipped     = "skipped"     // not asked: the rules were sure (AUP_CLASSIFIER_WHEN=unsure)
+	ClassifierUnavailable = "unavailable" // asked, no answer: the verdict is the rules' alone
+)
+
+// CategoryScore is a category at or above its reporting threshold, and the
+// action its score calls for on its own (allow when it is only reported).
 type CategoryScore struct {
 	Category Category `json:"category"`
 	Score    float64  `json:"score"`
+	Action   Action   `json:"action,omitempty"`
 }
 
 // Language is the detected language of a text: an ISO 639-1 code, or "und"
@@ -84,10 +119,16 @@ func (v Verdict) Score(c Category) float64 {
 
 // ModelScore is a statistical model's estimate for one category: the
 // probability, and the probability at which the model's operating point
-// says a human should review (chosen when the model was trained, for a low
-// false-positive rate).
+// says a human should review (chosen when the model was trained, or set in
+// the model's configuration, for a low false-positive rate).
 type ModelScore struct {
 	Category  Category
 	P         float64
 	Threshold float64
+	// Block is the probability from which the model's estimate alone
+	// blocks; 0 means it never does without a rule agreeing.
+	Block float64
+	// Label is the model's own name for what it scored ("harassment/
+	// threatening"), when it differs from Category.
+	Label string
 }
