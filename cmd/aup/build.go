@@ -50,7 +50,7 @@ func newEngine(c *config, log *slog.Logger, local, shared moderation.VerdictCach
 		Logger:     log,
 	}
 	if model != nil {
-		opts.Classifier, opts.ClassifierID = model, "linear:"+model.Version()
+		opts.Linear, opts.LinearID = model, "linear:"+model.Version()
 	}
 	return engine.New(set, opts)
 }

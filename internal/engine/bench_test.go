@@ -68,7 +68,7 @@ func BenchmarkScreen(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e, err := New(set, Options{Detector: det, Classifier: model, ClassifierID: "linear:" + model.Version()})
+	e, err := New(set, Options{Detector: det, Linear: model, LinearID: "linear:" + model.Version()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"runtime/debug"
@@ -60,11 +61,18 @@ type Options struct {
 	StoreTimeout time.Duration
 	// Waves counts identical texts across users for the $wave detector.
 	Waves moderation.WaveCounter
-	// Classifier is a statistical model whose estimates add to the rules'
-	// scores (see modelScore); ClassifierID names it (its version) in the
+	// Linear is the built-in statistical model whose estimates add to the
+	// rules' scores (see addModel); LinearID names it (its version) in the
 	// policy version. Optional.
-	Classifier   moderation.LocalClassifier
+	Linear   moderation.LocalClassifier
+	LinearID string
+	// Classifier is the hosted model classifier, asked on cache misses as
+	// ClassifyWhen says (ClassifyAlways, the default, or ClassifyUnsure);
+	// ClassifierID names its configuration (mode, model, mapping, prompt)
+	// in the policy version. Optional.
+	Classifier   moderation.Classifier
 	ClassifierID string
+	ClassifyWhen string
 	Logger       *slog.Logger
 	Now          func() time.Time
 
@@ -96,6 +104,13 @@ func New(set *rules.Set, opts Options) (*Engine, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	switch opts.ClassifyWhen {
+	case "":
+		opts.ClassifyWhen = ClassifyAlways
+	case ClassifyAlways, ClassifyUnsure:
+	default:
+		return nil, fmt.Errorf("engine: ClassifyWhen %q: want %q or %q", opts.ClassifyWhen, ClassifyAlways, ClassifyUnsure)
+	}
 	e := &Engine{opts: opts}
 	if _, err := e.swap(set); err != nil {
 		return nil, err
@@ -106,7 +121,7 @@ func New(set *rules.Set, opts Options) (*Engine, error) {
 // swap compiles set and, if it compiles, puts it in force and returns its
 // policy version. On error the rules in force stay.
 func (e *Engine) swap(set *rules.Set) (string, error) {
-	h := sha256.Sum256([]byte(codeVersion + "\x00" + set.Version + "\x00" + e.opts.DetectorID + "\x00" + e.opts.ClassifierID))
+	h := sha256.Sum256([]byte(codeVersion + "\x00" + set.Version + "\x00" + e.opts.DetectorID + "\x00" + e.opts.LinearID + "\x00" + e.opts.ClassifierID + "\x00" + e.opts.ClassifyWhen))
 	c, err := compile(set, hex.EncodeToString(h[:])[:16])
 	if err != nil {
 		return "", err
@@ -150,10 +165,17 @@ func (e *Engine) Screen(ctx context.Context, c moderation.Content) (moderation.V
 			// The detector reads the text as sent: folding strips the
 			// accents that tell French, Spanish and Portuguese apart.
 			v := cur.screen(&f, e.opts.Detector.Detect(c.Text))
-			if e.opts.Classifier != nil {
-				addModel(&v, e.opts.Classifier.Classify(c.Text), cur.thresholds)
+			if e.opts.Linear != nil {
+				addModel(&v, e.opts.Linear.Classify(c.Text), cur.thresholds, "model", true)
 			}
-			e.store(ctx, key, v)
+			if e.opts.Classifier != nil {
+				e.classify(ctx, &v, cur, c.Text, nil)
+			}
+			// A verdict the classifier could not contribute to is not
+			// kept: the next check of the text asks it again.
+			if v.Classifier == nil || v.Classifier.Status != moderation.ClassifierUnavailable {
+				e.store(ctx, key, v)
+			}
 			return v, nil
 		})
 		v = clone(res.(moderation.Verdict))
@@ -173,41 +195,6 @@ func (e *Engine) Screen(ctx context.Context, c moderation.Content) (moderation.V
 		v.Categories = []moderation.CategoryScore{}
 	}
 	return v, nil
-}
-
-// Model scores map onto the policy's scale: a probability at the model's
-// threshold scores the category's review threshold, and the probability 1
-// scores modelCeiling of the way from review to block. A model alone puts
-// content before a human; it never blocks without a rule agreeing.
-const modelCeiling = 0.9
-
-// corroborate are the categories whose model estimates count only when a
-// rule of the same category matched too: their training data (SMS spam,
-// a few hundred harmful requests) is too narrow for the model to judge an
-// ordinary note on its own, and it flags to-do lists as spam.
-var corroborate = map[moderation.Category]bool{
-	moderation.Spam:            true,
-	moderation.Fraud:           true,
-	moderation.Gambling:        true,
-	moderation.IllegalActivity: true,
-}
-
-// addModel adds the classifier's estimates at or above their thresholds to
-// v as "model" signals, combined with the rules' scores as independent
-// evidence.
-func addModel(v *moderation.Verdict, scores []moderation.ModelScore, th map[moderation.Category]rules.Threshold) {
-	for _, ms := range scores {
-		t, ok := th[ms.Category]
-		if !ok || ms.P < ms.Threshold || ms.Threshold >= 1 || t.Block <= t.Review {
-			continue
-		}
-		if corroborate[ms.Category] && v.Score(ms.Category) == 0 {
-			continue
-		}
-		score := round(t.Review + modelCeiling*(t.Block-t.Review)*(ms.P-ms.Threshold)/(1-ms.Threshold))
-		v.Signals = append(v.Signals, moderation.Signal{Name: "model", Category: ms.Category, Score: score, Detail: "p=" + strconv.FormatFloat(round(ms.P), 'f', -1, 64)})
-		combine(v, ms.Category, score)
-	}
 }
 
 // combine adds score to v's score for cat as independent evidence.

@@ -22,7 +22,15 @@ type File struct {
 	Findings []Finding
 	// Banks are the hash banks the file or its images were found in.
 	Banks []BankHit
+	// ImageCount is how many images the file has; Images are those of them
+	// a hosted classifier that takes images may be shown. The rest, or all
+	// of them without such a classifier, are reported as not assessed.
+	ImageCount int
+	Images     []moderation.Image
 }
+
+// FindingNotAssessed is the finding that images were not looked at.
+const FindingNotAssessed = "image_not_assessed"
 
 // BankHit is a hash bank match and the file or member it is about.
 type BankHit struct {
@@ -82,11 +90,16 @@ func (e *Engine) ScreenFile(ctx context.Context, f File) (moderation.Verdict, er
 				s.Source = p.Source
 				v.Signals = append(v.Signals, s)
 			}
+			mergeClassifier(&v.Classifier, pv.Classifier)
 			off += len(chunk)
 		}
 	}
+	findings := f.Findings
+	if fd, ok := e.screenImages(ctx, cur, &v, f); !ok {
+		findings = append(slices.Clip(findings), fd)
+	}
 	counted := map[string]bool{}
-	for _, fd := range f.Findings {
+	for _, fd := range findings {
 		rule, ok := cur.detector[fd.Detector]
 		if !ok {
 			v.Signals = append(v.Signals, moderation.Signal{Name: fd.Detector, Detail: fd.Detail, Source: fd.Source})
@@ -120,6 +133,58 @@ func (e *Engine) ScreenFile(ctx context.Context, f File) (moderation.Verdict, er
 		v.Categories = []moderation.CategoryScore{}
 	}
 	return v, nil
+}
+
+// screenImages shows f's images to the hosted classifier, when it takes
+// images, and adds its estimates to v, each image's like a part's. ok is
+// false when some images were not assessed, and fd then says which.
+func (e *Engine) screenImages(ctx context.Context, cur *compiled, v *moderation.Verdict, f File) (fd Finding, ok bool) {
+	if f.ImageCount == 0 {
+		return Finding{}, true
+	}
+	if e.opts.Classifier == nil || !e.opts.Classifier.Images() {
+		return Finding{Detector: FindingNotAssessed, Detail: fmt.Sprintf("the content of %s not assessed: no image classifier is configured; only hash banks were consulted",
+			plural(f.ImageCount, "image was", "images were"))}, false
+	}
+	assessed, failed := 0, 0
+	for _, im := range f.Images {
+		var iv moderation.Verdict
+		e.classify(ctx, &iv, cur, "", []moderation.Image{im})
+		mergeClassifier(&v.Classifier, iv.Classifier)
+		if iv.Classifier.Status != moderation.ClassifierOK {
+			failed++
+			continue
+		}
+		assessed++
+		for _, s := range iv.Signals {
+			s.Source = im.Source
+			v.Signals = append(v.Signals, s)
+		}
+		for _, cs := range iv.Categories {
+			keepMax(v, cs)
+		}
+	}
+	if assessed == f.ImageCount {
+		return Finding{}, true
+	}
+	detail := fmt.Sprintf("the content of %s of %d not assessed", plural(f.ImageCount-assessed, "image was", "images were"), f.ImageCount)
+	if failed > 0 {
+		detail += fmt.Sprintf(" (the classifier was unavailable for %d", failed)
+		if rest := f.ImageCount - assessed - failed; rest > 0 {
+			detail += fmt.Sprintf("; %d over its limits", rest)
+		}
+		detail += ")"
+	} else {
+		detail += " (over the classifier's limits on images per upload, size or type)"
+	}
+	return Finding{Detector: FindingNotAssessed, Detail: detail + "; only hash banks were consulted"}, false
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // keepMax raises v's score for cs.Category to cs.Score.

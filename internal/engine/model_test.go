@@ -29,7 +29,7 @@ func TestModelScores(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newTestEngine(t, &fixedLang{lang: english}, Options{Classifier: tc.model, ClassifierID: "m1"})
+			e := newTestEngine(t, &fixedLang{lang: english}, Options{Linear: tc.model, LinearID: "m1"})
 			v, err := e.Screen(t.Context(), moderation.Content{Text: tc.text})
 			if err != nil {
 				t.Fatal(err)
@@ -51,8 +51,8 @@ func TestModelScores(t *testing.T) {
 func TestModelIsInThePolicyVersion(t *testing.T) {
 	det := &fixedLang{lang: english}
 	a := newTestEngine(t, det, Options{})
-	b := newTestEngine(t, det, Options{Classifier: fixedModel{}, ClassifierID: "m1"})
-	c := newTestEngine(t, det, Options{Classifier: fixedModel{}, ClassifierID: "m2"})
+	b := newTestEngine(t, det, Options{Linear: fixedModel{}, LinearID: "m1"})
+	c := newTestEngine(t, det, Options{Linear: fixedModel{}, LinearID: "m2"})
 	if a.PolicyVersion() == b.PolicyVersion() || b.PolicyVersion() == c.PolicyVersion() {
 		t.Errorf("policy versions %s %s %s: a model, and its version, must change them", a.PolicyVersion(), b.PolicyVersion(), c.PolicyVersion())
 	}

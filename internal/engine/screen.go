@@ -650,6 +650,7 @@ func decide(v *moderation.Verdict, th map[moderation.Category]rules.Threshold) {
 		return strings.Compare(string(a.Category), string(b.Category))
 	})
 	v.Categories = kept
+	v.Sources = sources(v)
 }
 
 func round(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -37,6 +37,10 @@ const (
 	DefaultMaxImages = 64
 )
 
+// MaxClassifyImageBytes is the largest image shown to the hosted
+// classifier: its base64 form stays well under the APIs' request limits.
+const MaxClassifyImageBytes = 4 << 20
+
 // Config configures a Scanner. Screener is required.
 type Config struct {
 	Screener FileScreener
@@ -47,6 +51,10 @@ type Config struct {
 	// MaxDecodePixels and MaxImages bound image hashing (see the defaults).
 	MaxDecodePixels int64
 	MaxImages       int
+	// ClassifyImages is how many of an upload's images are read whole for
+	// the hosted classifier (0: none, when it takes no images); JPEG, PNG,
+	// GIF and WebP images of at most MaxClassifyImageBytes.
+	ClassifyImages int
 	// Concurrency is how many uploads are unpacked and hashed at once
 	// (default GOMAXPROCS); others wait. Each may take tens of megabytes.
 	Concurrency int
@@ -107,8 +115,6 @@ type Result struct {
 const (
 	findingExifLocation = "exif_location"
 	findingExifPersonal = "exif_personal"
-	// findingNotAssessed: no image classifier looked at the pictures.
-	findingNotAssessed = "image_not_assessed"
 )
 
 // Scan screens f. Errors are *moderation.Error: ETOOLARGE or
@@ -170,13 +176,15 @@ func (s *Scanner) Scan(ctx context.Context, f File) (Result, error) {
 			file.Banks = append(file.Banks, s.match([32]byte(sha), pdq, im.Path)...)
 		}
 		res.File.Images = append(res.File.Images, info)
+		if len(file.Images) < s.cfg.ClassifyImages {
+			if data, ok := classifiable(im); ok {
+				file.Images = append(file.Images, moderation.Image{MediaType: im.MediaType, Data: data, Source: im.Path})
+			}
+		}
 	}
+	file.ImageCount = len(ex.Images)
 	// After the images, so that a top-level image's hit names it.
 	file.Banks = dedupeHits(append(file.Banks, s.match(f.SHA256, nil, "")...))
-	if len(ex.Images) > 0 {
-		file.Findings = append(file.Findings, engine.Finding{Detector: findingNotAssessed,
-			Detail: fmt.Sprintf("the content of %s not assessed: no image classifier is configured; only hash banks were consulted", plural(len(ex.Images), "image was", "images were"))})
-	}
 
 	v, err := s.cfg.Screener.ScreenFile(ctx, file)
 	if err != nil {
@@ -239,6 +247,25 @@ func (s *Scanner) image(im extract.Image) (moderation.ImageInfo, *[32]byte, []en
 		}
 	}
 	return info, pdq, findings
+}
+
+// classifiable returns im's bytes when the hosted classifier takes it.
+func classifiable(im extract.Image) ([]byte, bool) {
+	switch im.MediaType {
+	case "image/jpeg", "image/png", "image/gif", "image/webp":
+	default:
+		return nil, false
+	}
+	rc, err := im.Open()
+	if err != nil {
+		return nil, false
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, MaxClassifyImageBytes+1))
+	if err != nil || len(data) > MaxClassifyImageBytes {
+		return nil, false
+	}
+	return data, true
 }
 
 // plural returns "1 one" or "n many".
