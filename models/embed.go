@@ -2,7 +2,7 @@
 // classifies with them from any directory.
 package models
 
-import _ "embed" // for go:embed
+import "embed"
 
 // Linear is the built-in linear classifier, read by linear.Load: hashed
 // character and word n-grams, one logistic regression head per category.
@@ -11,3 +11,11 @@ import _ "embed" // for go:embed
 //
 //go:embed linear.bin
 var Linear []byte
+
+// Classifier holds the configuration of the hosted classifier, read by
+// openai.LoadMapping: openai-moderation.json for OpenAI's moderation
+// endpoint, chat.json and its prompt for a safety model behind a
+// chat-completions API.
+//
+//go:embed openai-moderation.json chat.json chat-prompt.md
+var Classifier embed.FS

@@ -8,10 +8,13 @@ import (
 	"os"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/aup-dev/aup/internal/engine"
 	"github.com/aup-dev/aup/internal/linear"
 	"github.com/aup-dev/aup/internal/lingua"
 	"github.com/aup-dev/aup/internal/moderation"
+	"github.com/aup-dev/aup/internal/openai"
 	"github.com/aup-dev/aup/internal/rules"
 	"github.com/aup-dev/aup/models"
 	bundled "github.com/aup-dev/aup/rules"
@@ -26,8 +29,9 @@ func (c *config) rulesFS() fs.FS {
 }
 
 // newEngine builds the screening engine; the caches and counters are the
-// caller's (serve shares them with Redis, the CLI keeps them in process).
-func newEngine(c *config, log *slog.Logger, local, shared moderation.VerdictCache, waves moderation.WaveCounter) (*engine.Engine, error) {
+// caller's (serve shares them with Redis, the CLI keeps them in process), as
+// is the classifier (nil: none).
+func newEngine(c *config, log *slog.Logger, local, shared moderation.VerdictCache, waves moderation.WaveCounter, cl *openai.Classifier) (*engine.Engine, error) {
 	set, err := rules.Load(c.rulesFS())
 	if err != nil {
 		return nil, err
@@ -52,7 +56,37 @@ func newEngine(c *config, log *slog.Logger, local, shared moderation.VerdictCach
 	if model != nil {
 		opts.Linear, opts.LinearID = model, "linear:"+model.Version()
 	}
+	if cl != nil {
+		opts.Classifier, opts.ClassifierID, opts.ClassifyWhen = cl, cl.ID(), c.Classifier.When
+	}
 	return engine.New(set, opts)
+}
+
+// classifier builds the hosted classifier AUP_CLASSIFIER configures, or
+// returns nil when there is none. Its metrics go to reg (nil: nowhere).
+func (c *config) classifier(log *slog.Logger, reg prometheus.Registerer) (*openai.Classifier, error) {
+	cc := c.Classifier
+	if cc.Mode == "" {
+		return nil, nil
+	}
+	var fsys fs.FS = models.Classifier
+	if cc.Dir != "" {
+		fsys = os.DirFS(cc.Dir)
+	}
+	m, err := openai.LoadMapping(fsys, cc.Mode)
+	if err != nil {
+		return nil, fmt.Errorf("classifier configuration (%s): %w", orBundled(cc.Dir), err)
+	}
+	retries := cc.Retries
+	if retries == 0 {
+		retries = -1 // openai.Config's zero value is its default
+	}
+	return openai.New(openai.Config{
+		Mode: cc.Mode, BaseURL: cc.BaseURL, APIKey: cc.APIKey, Model: cc.Model, Mapping: m,
+		Timeout: cc.Timeout, Budget: cc.Budget, Retries: retries, PerMinute: cc.PerMinute,
+		BreakerFailures: cc.Breaker, BreakerCooldown: cc.Cooldown,
+		Metrics: openai.NewMetrics(reg), Logger: log,
+	})
 }
 
 // linearModel is the statistical model in force: the bundled one, the file

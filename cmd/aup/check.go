@@ -36,7 +36,11 @@ func check(ctx context.Context, cfg *config, args []string, stdin io.Reader, std
 	if jsonl != "" && len(texts) > 0 {
 		return usageError("aup check: give texts or --jsonl, not both")
 	}
-	eng, err := newEngine(cfg, slog.New(slog.DiscardHandler), nil, nil, nil)
+	cl, err := cfg.classifier(slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		return err
+	}
+	eng, err := newEngine(cfg, slog.New(slog.DiscardHandler), nil, nil, nil, cl)
 	if err != nil {
 		return err
 	}

@@ -11,8 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aup-dev/aup/internal/engine"
 	"github.com/aup-dev/aup/internal/httpapi"
 	"github.com/aup-dev/aup/internal/lingua"
+	"github.com/aup-dev/aup/internal/openai"
 	"github.com/aup-dev/aup/internal/review"
 )
 
@@ -45,6 +47,25 @@ type config struct {
 	UploadMemory    time.Duration
 	WebhookURL      string
 	WebhookSecret   string
+
+	Classifier classifierConfig
+}
+
+// classifierConfig is the hosted model classifier's settings (AUP_CLASSIFIER
+// and AUP_OPENAI_*); Mode "" means none.
+type classifierConfig struct {
+	Mode      string // openai.ModeModeration or openai.ModeChat
+	When      string // engine.ClassifyAlways or engine.ClassifyUnsure
+	Dir       string // "" means the bundled models folder
+	BaseURL   string
+	APIKey    string
+	Model     string
+	Timeout   time.Duration
+	Budget    time.Duration
+	Retries   int
+	PerMinute int
+	Breaker   int
+	Cooldown  time.Duration
 }
 
 func loadConfig(getenv func(string) string) (*config, error) {
@@ -114,6 +135,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	if err := c.loadReview(getenv); err != nil {
 		return nil, err
 	}
+	if err := c.Classifier.load(getenv); err != nil {
+		return nil, err
+	}
 	if v := getenv("AUP_LANGUAGES"); v != "" {
 		c.Languages = strings.Split(strings.ReplaceAll(v, " ", ""), ",")
 	}
@@ -165,6 +189,98 @@ func (c *config) loadReview(getenv func(string) string) error {
 		}
 	}
 	return nil
+}
+
+// load reads the classifier's settings. Without AUP_CLASSIFIER the others
+// must not be set: a key with no mode to use it is a mistake to point out.
+func (c *classifierConfig) load(getenv func(string) string) error {
+	c.Mode = strings.TrimSpace(getenv("AUP_CLASSIFIER"))
+	var err error
+	if c.APIKey, err = secretVar(getenv, "AUP_OPENAI_API_KEY"); err != nil {
+		return err
+	}
+	c.BaseURL = strings.TrimSpace(getenv("AUP_OPENAI_BASE_URL"))
+	c.Model = strings.TrimSpace(getenv("AUP_OPENAI_MODEL"))
+	c.When = strings.TrimSpace(getenv("AUP_CLASSIFIER_WHEN"))
+	c.Dir = getenv("AUP_CLASSIFIER_DIR")
+	switch c.Mode {
+	case "", "off":
+		c.Mode = ""
+		if c.APIKey != "" || c.BaseURL != "" || c.Model != "" || c.When != "" {
+			return fmt.Errorf("AUP_OPENAI_* or AUP_CLASSIFIER_WHEN is set but AUP_CLASSIFIER is not: set AUP_CLASSIFIER to %s or %s", openai.ModeModeration, openai.ModeChat)
+		}
+		return nil
+	case openai.ModeModeration, openai.ModeChat:
+	default:
+		return fmt.Errorf("AUP_CLASSIFIER=%q: want %s, %s or off", c.Mode, openai.ModeModeration, openai.ModeChat)
+	}
+	switch c.When {
+	case "":
+		c.When = engine.ClassifyAlways
+	case engine.ClassifyAlways, engine.ClassifyUnsure:
+	default:
+		return fmt.Errorf("AUP_CLASSIFIER_WHEN=%q: want %s or %s", c.When, engine.ClassifyAlways, engine.ClassifyUnsure)
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = openai.DefaultBaseURL
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("AUP_OPENAI_BASE_URL=%q: want an absolute http or https URL such as https://api.openai.com/v1", endpointOnly(c.BaseURL))
+	}
+	if c.Mode == openai.ModeChat && c.Model == "" {
+		return fmt.Errorf("AUP_CLASSIFIER=chat needs AUP_OPENAI_MODEL: the model the server serves, such as llama-guard3:8b or gpt-4o-mini")
+	}
+	if c.Mode == openai.ModeModeration && c.APIKey == "" && c.BaseURL == openai.DefaultBaseURL {
+		return fmt.Errorf("AUP_CLASSIFIER=%s calls api.openai.com: set AUP_OPENAI_API_KEY or AUP_OPENAI_API_KEY_FILE", c.Mode)
+	}
+	if c.Dir != "" {
+		if fi, err := os.Stat(c.Dir); err != nil || !fi.IsDir() {
+			return fmt.Errorf("AUP_CLASSIFIER_DIR=%q: want a folder holding openai-moderation.json or chat.json (see models/)", c.Dir)
+		}
+	}
+	c.Timeout, c.Budget, c.Retries, c.Breaker, c.Cooldown = openai.DefaultTimeout, openai.DefaultBudget, openai.DefaultRetries, openai.DefaultBreakerFailures, openai.DefaultBreakerCooldown
+	for _, d := range []struct {
+		name string
+		v    *time.Duration
+	}{{"AUP_CLASSIFIER_TIMEOUT", &c.Timeout}, {"AUP_CLASSIFIER_BUDGET", &c.Budget}, {"AUP_CLASSIFIER_COOLDOWN", &c.Cooldown}} {
+		if *d.v, err = durationVar(getenv, d.name, *d.v); err != nil {
+			return err
+		}
+	}
+	if c.Budget < c.Timeout {
+		return fmt.Errorf("AUP_CLASSIFIER_BUDGET (%s) is shorter than AUP_CLASSIFIER_TIMEOUT (%s): the budget bounds a call with all its retries", c.Budget, c.Timeout)
+	}
+	for _, n := range []struct {
+		name   string
+		v      *int
+		lo, hi int
+	}{{"AUP_CLASSIFIER_RETRIES", &c.Retries, 0, 10}, {"AUP_CLASSIFIER_MAX_PER_MINUTE", &c.PerMinute, 0, 1_000_000}, {"AUP_CLASSIFIER_BREAKER", &c.Breaker, 1, 1000}} {
+		if *n.v, err = intVar(getenv, n.name, *n.v, n.lo, n.hi); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LogValue prints the classifier's settings without its key.
+func (c classifierConfig) LogValue() slog.Value {
+	if c.Mode == "" {
+		return slog.StringValue("off (rules and the built-in model only)")
+	}
+	key := "none"
+	if c.APIKey != "" {
+		key = "****"
+	}
+	perMinute := "no cap"
+	if c.PerMinute > 0 {
+		perMinute = strconv.Itoa(c.PerMinute)
+	}
+	return slog.GroupValue(
+		slog.String("mode", c.Mode), slog.String("when", c.When), slog.String("config", orBundled(c.Dir)),
+		slog.String("base_url", endpointOnly(c.BaseURL)), slog.String("model", c.Model), slog.String("api_key", key),
+		slog.String("timeout", c.Timeout.String()), slog.String("budget", c.Budget.String()), slog.Int("retries", c.Retries),
+		slog.String("max_per_minute", perMinute), slog.String("breaker", fmt.Sprintf("%d failures, %s cooldown", c.Breaker, c.Cooldown)),
+	)
 }
 
 // secretVar reads NAME or the file named by NAME_FILE, not both.
@@ -261,6 +377,7 @@ func (c *config) LogValue() slog.Value {
 		slog.String("report_limit", fmt.Sprintf("%d per %s", c.ReportLimit, c.ReportWindow)),
 		slog.String("upload_memory", c.UploadMemory.String()),
 		slog.String("webhook", webhook),
+		slog.Any("classifier", c.Classifier),
 	)
 }
 

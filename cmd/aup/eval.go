@@ -56,7 +56,11 @@ func eval(ctx context.Context, cfg *config, args []string, stdout io.Writer) err
 	if holdout && train {
 		return usageError("aup eval: --holdout and --train name disjoint splits; use one")
 	}
-	eng, err := newEngine(cfg, slog.New(slog.DiscardHandler), nil, nil, nil)
+	cl, err := cfg.classifier(slog.New(slog.DiscardHandler), nil)
+	if err != nil {
+		return err
+	}
+	eng, err := newEngine(cfg, slog.New(slog.DiscardHandler), nil, nil, nil, cl)
 	if err != nil {
 		return err
 	}

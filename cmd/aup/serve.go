@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aup-dev/aup/internal/engine"
@@ -90,7 +92,13 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 		cancel()
 	}
 
-	eng, err := newEngine(cfg, log, local, shared, waves)
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	cl, err := cfg.classifier(log, metrics)
+	if err != nil {
+		return err
+	}
+	eng, err := newEngine(cfg, log, local, shared, waves, cl)
 	if err != nil {
 		return err
 	}
@@ -128,7 +136,11 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 	if err := bankSync.Refresh(ctx); err != nil {
 		log.Warn("the hash banks could not be loaded yet; uploads match no bank until they are", "err", err)
 	}
-	scanner, err := upload.New(upload.Config{Screener: eng, Banks: banks, TempDir: cfg.UploadDir})
+	uc := upload.Config{Screener: eng, Banks: banks, TempDir: cfg.UploadDir}
+	if cl != nil && cl.Images() {
+		uc.ClassifyImages = classifyImages
+	}
+	scanner, err := upload.New(uc)
 	if err != nil {
 		return err
 	}
@@ -219,6 +231,10 @@ const leaseInterval = 15 * time.Second
 // 50 MB upload raised the resident memory by up to 70 MB. At 50 the
 // collector runs twice as often and the rise stays within 64 MB.
 const gcPercent = 50
+
+// classifyImages is how many images of an upload the hosted classifier is
+// shown, when it takes images: each is a request.
+const classifyImages = 4
 
 // bankInterval is how often the hash banks are checked for changes made
 // through other instances; changes made through this one apply at once.

@@ -1,0 +1,309 @@
+// Package openai is aup's hosted model classifier: OpenAI's moderation
+// endpoint, or any safety model behind an OpenAI-compatible chat-completions
+// API (OpenAI, vLLM, Ollama, llama.cpp), called through
+// github.com/sashabaranov/go-openai. It implements moderation.Classifier.
+//
+// The model is a remote dependency and fails: each request has a timeout,
+// failed requests are retried with backoff (honouring 429 and Retry-After)
+// within a budget per call, a circuit breaker stops calling a model that
+// keeps failing, and a cap bounds the requests per minute. A call that gets
+// no answer returns EUNAVAILABLE with the reason, and the engine falls back
+// to the rules.
+package openai
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+
+	goopenai "github.com/sashabaranov/go-openai"
+
+	"github.com/aup-dev/aup/internal/moderation"
+)
+
+// Defaults of Config's zero values.
+const (
+	DefaultBaseURL         = "https://api.openai.com/v1"
+	DefaultModerationModel = goopenai.ModerationOmniLatest
+	DefaultTimeout         = 2 * time.Second
+	DefaultBudget          = 4 * time.Second
+	DefaultRetries         = 2
+	DefaultBreakerFailures = 5
+	DefaultBreakerCooldown = 30 * time.Second
+)
+
+// Config configures a Classifier. Mode and Mapping are required, and Model
+// in chat mode.
+type Config struct {
+	Mode    string // ModeModeration or ModeChat
+	BaseURL string // default DefaultBaseURL
+	APIKey  string
+	Model   string // default DefaultModerationModel in moderation mode
+	Mapping *Mapping
+	// Timeout bounds each request, Budget a whole call with its retries
+	// and their waits. Retries is how many times a failed request is
+	// repeated (-1: never).
+	Timeout time.Duration
+	Budget  time.Duration
+	Retries int
+	// PerMinute caps the requests sent per minute by this instance (0: no
+	// cap); calls beyond it get no answer.
+	PerMinute int
+	// BreakerFailures calls in a row that get no answer open the breaker
+	// for BreakerCooldown; then one call probes whether the model is back.
+	BreakerFailures int
+	BreakerCooldown time.Duration
+	// Metrics receives the counts; nil counts nowhere.
+	Metrics *Metrics
+	Logger  *slog.Logger
+	// HTTPClient sends the requests (default: a client with its own
+	// connection pool).
+	HTTPClient *http.Client
+}
+
+// Classifier is the hosted model. It is safe for concurrent use.
+type Classifier struct {
+	cfg    Config
+	client *goopenai.Client
+	guard  *guard
+	m      *Metrics
+}
+
+// New checks cfg and returns a Classifier.
+func New(cfg Config) (*Classifier, error) {
+	if _, ok := mappingFile[cfg.Mode]; !ok {
+		return nil, fmt.Errorf("openai: mode %q: want %s or %s", cfg.Mode, ModeModeration, ModeChat)
+	}
+	if cfg.Mapping == nil {
+		return nil, errors.New("openai: Config.Mapping is required")
+	}
+	if cfg.Model == "" {
+		if cfg.Mode == ModeChat {
+			return nil, errors.New("openai: chat mode needs a model (AUP_OPENAI_MODEL), such as llama-guard3 or gpt-4o-mini")
+		}
+		cfg.Model = DefaultModerationModel
+	}
+	cfg.BaseURL = strings.TrimRight(orDefault(cfg.BaseURL, DefaultBaseURL), "/")
+	cfg.Timeout = orDefault(cfg.Timeout, DefaultTimeout)
+	cfg.Budget = orDefault(cfg.Budget, DefaultBudget)
+	switch {
+	case cfg.Retries == 0:
+		cfg.Retries = DefaultRetries
+	case cfg.Retries < 0:
+		cfg.Retries = 0
+	}
+	cfg.BreakerFailures = orDefault(cfg.BreakerFailures, DefaultBreakerFailures)
+	cfg.BreakerCooldown = orDefault(cfg.BreakerCooldown, DefaultBreakerCooldown)
+	if cfg.Timeout < 0 || cfg.Budget < 0 || cfg.PerMinute < 0 || cfg.BreakerFailures < 0 || cfg.BreakerCooldown < 0 {
+		return nil, errors.New("openai: timeouts, the cap and the breaker settings must not be negative")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics(nil)
+	}
+	gc := goopenai.DefaultConfig(cfg.APIKey)
+	gc.BaseURL = cfg.BaseURL
+	gc.HTTPClient = &recorder{client: cfg.HTTPClient}
+	return &Classifier{
+		cfg:    cfg,
+		client: goopenai.NewClientWithConfig(gc),
+		guard:  newGuard(cfg.BreakerFailures, cfg.BreakerCooldown, cfg.PerMinute, cfg.Metrics),
+		m:      cfg.Metrics,
+	}, nil
+}
+
+// ID names the classifier's configuration for the policy version: a change
+// of mode, model or mapping is a change of policy.
+func (c *Classifier) ID() string {
+	return c.cfg.Mode + ":" + c.cfg.Model + ":" + c.cfg.Mapping.Version
+}
+
+// Images reports whether the model takes image input.
+func (c *Classifier) Images() bool { return c.cfg.Mapping.Images }
+
+// Classify asks the model about text and images. See moderation.Classifier.
+func (c *Classifier) Classify(ctx context.Context, text string, images []moderation.Image) (moderation.ModelAnswer, error) {
+	if len(images) > 0 && !c.cfg.Mapping.Images {
+		images = nil
+	}
+	if strings.TrimSpace(text) == "" && len(images) == 0 {
+		return moderation.ModelAnswer{Model: c.cfg.Model}, nil // nothing to ask about
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Budget)
+	defer cancel()
+	probe, err := c.guard.admit()
+	if err != nil {
+		return c.unavailable(err)
+	}
+	var reason string
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			if err := c.guard.take(); err != nil {
+				c.guard.done(probe, false)
+				return c.unavailable(err)
+			}
+		}
+		ans, out, retryAfter := c.request(ctx, text, images)
+		if out == outcomeOK {
+			c.guard.done(probe, true)
+			c.m.calls.WithLabelValues(moderation.ClassifierOK).Inc()
+			return ans, nil
+		}
+		reason = out.reason()
+		wait := backoff(attempt)
+		if retryAfter > 0 {
+			wait = retryAfter
+		}
+		deadline, _ := ctx.Deadline()
+		switch {
+		case !out.retryable(), attempt >= c.cfg.Retries:
+		case retryAfter > 0 && time.Until(deadline) < retryAfter:
+			// The model asked for more time than this call has: no call
+			// is sent until it has passed.
+			c.guard.pause(retryAfter)
+		case time.Until(deadline) > wait:
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+				continue
+			case <-ctx.Done():
+				t.Stop()
+			}
+		}
+		c.guard.done(probe, !out.countsAsFailure())
+		c.m.calls.WithLabelValues(moderation.ClassifierUnavailable).Inc()
+		c.m.unavailable.WithLabelValues(reason).Inc()
+		return moderation.ModelAnswer{}, moderation.Errorf(moderation.EUNAVAILABLE, "%s", reason)
+	}
+}
+
+// unavailable answers a call the guard refused.
+func (c *Classifier) unavailable(err error) (moderation.ModelAnswer, error) {
+	reason := moderation.ErrorMessage(err)
+	c.m.calls.WithLabelValues(moderation.ClassifierUnavailable).Inc()
+	c.m.unavailable.WithLabelValues(reason).Inc()
+	return moderation.ModelAnswer{}, err
+}
+
+// request sends one request and reads its answer.
+func (c *Classifier) request(ctx context.Context, text string, images []moderation.Image) (moderation.ModelAnswer, outcome, time.Duration) {
+	rctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	x := &exchange{}
+	rctx = context.WithValue(rctx, exchangeKey{}, x)
+	start := time.Now()
+	var ans moderation.ModelAnswer
+	var err error
+	if c.cfg.Mode == ModeModeration {
+		ans, err = c.moderate(rctx, x, text, images)
+	} else {
+		ans, err = c.chat(rctx, text, images)
+	}
+	out := c.outcome(rctx, x, err)
+	c.m.requests.WithLabelValues(string(out)).Inc()
+	c.m.latency.Observe(time.Since(start).Seconds())
+	if out != outcomeOK {
+		// Neither the input nor the answer is logged: the error is the
+		// client's, which holds neither.
+		c.cfg.Logger.WarnContext(ctx, "classifier request failed", "outcome", string(out), "status", x.status, "err", err)
+	}
+	return ans, out, retryAfter(x.header)
+}
+
+// outcome tells what became of a request.
+type outcome string
+
+const (
+	outcomeOK          outcome = "ok"
+	outcomeTimeout     outcome = "timeout"
+	outcomeRateLimited outcome = "rate_limited"
+	outcomeServer      outcome = "server_error" // 5xx, 408
+	outcomeRefused     outcome = "refused"      // 400, 413, 422: the model will not take this input
+	outcomeClient      outcome = "client_error" // other 4xx: our key, our model name
+	outcomeNetwork     outcome = "network_error"
+	outcomeMalformed   outcome = "malformed" // 200 with an answer we cannot read
+)
+
+func (c *Classifier) outcome(ctx context.Context, x *exchange, err error) outcome {
+	var (
+		apiErr *goopenai.APIError
+		reqErr *goopenai.RequestError
+		bad    *malformedError
+		status int
+	)
+	switch {
+	case err == nil:
+		return outcomeOK
+	case errors.As(err, &bad):
+		return outcomeMalformed
+	case errors.As(err, &apiErr):
+		status = apiErr.HTTPStatusCode
+	case errors.As(err, &reqErr):
+		status = reqErr.HTTPStatusCode
+	case ctx.Err() != nil:
+		return outcomeTimeout
+	case x.status == http.StatusOK:
+		return outcomeMalformed // go-openai could not decode the body
+	default:
+		return outcomeNetwork
+	}
+	switch {
+	case status == http.StatusTooManyRequests:
+		return outcomeRateLimited
+	case status >= 500, status == http.StatusRequestTimeout:
+		return outcomeServer
+	case status == http.StatusBadRequest, status == http.StatusRequestEntityTooLarge, status == http.StatusUnprocessableEntity:
+		return outcomeRefused
+	case status >= 400:
+		return outcomeClient
+	}
+	return outcomeMalformed
+}
+
+func (o outcome) retryable() bool {
+	return o == outcomeTimeout || o == outcomeRateLimited || o == outcomeServer || o == outcomeNetwork
+}
+
+// countsAsFailure says whether o speaks against the model's health: an
+// input it refused does not; a refused key or an unknown model does.
+func (o outcome) countsAsFailure() bool { return o != outcomeRefused && o != outcomeOK }
+
+func (o outcome) reason() string {
+	switch o {
+	case outcomeTimeout:
+		return moderation.UnavailableTimeout
+	case outcomeRateLimited:
+		return moderation.UnavailableRateLimited
+	}
+	return moderation.UnavailableError
+}
+
+// backoff is the wait before retry attempt+1: exponential from 100ms, with
+// full jitter so that instances that failed together do not retry together.
+func backoff(attempt int) time.Duration {
+	limit := 100 * time.Millisecond << min(attempt, 4)
+	return time.Duration(rand.Int64N(int64(limit))) + 10*time.Millisecond //nolint:gosec // jitter, not a secret
+}
+
+// malformedError is an answer that arrived but could not be read.
+type malformedError struct{ what string }
+
+func (e *malformedError) Error() string { return "unreadable answer: " + e.what }
+
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
