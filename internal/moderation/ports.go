@@ -79,6 +79,4 @@ type Image struct {
 type ModelAnswer struct {
 	Model  string       // the model version that answered, as its API named it
 	Scores []ModelScore // one per label of the model that maps to a category
-	// Flagged lists the model's own labels that it flagged, in its terms.
-	Flagged []string
 }
