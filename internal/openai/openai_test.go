@@ -41,6 +41,11 @@ func scores(text string, images [][]byte) map[string]float64 {
 
 func newClassifier(t *testing.T, srv *openaitest.Server, mode string, change func(*openai.Config)) (*openai.Classifier, *prometheus.Registry) {
 	t.Helper()
+	return newClassifierTB(t, srv, mode, change)
+}
+
+func newClassifierTB(t testing.TB, srv *openaitest.Server, mode string, change func(*openai.Config)) (*openai.Classifier, *prometheus.Registry) {
+	t.Helper()
 	m, err := openai.LoadMapping(models.Classifier, mode)
 	if err != nil {
 		t.Fatal(err)
