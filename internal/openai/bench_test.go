@@ -44,4 +44,3 @@ func BenchmarkClassifyBreakerOpen(b *testing.B) {
 		}
 	}
 }
-
