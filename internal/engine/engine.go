@@ -29,7 +29,7 @@ import (
 // Revision names the engine's matching semantics. Change it whenever a code
 // change can change a verdict: it is part of every policy_version, together
 // with the VCS revision the binary was built from, when it has one.
-const Revision = "1"
+const Revision = "2"
 
 // codeVersion is Revision and the build's VCS revision: a deploy of changed
 // code never serves verdicts cached by the old code from a shared cache.
