@@ -14,8 +14,15 @@ build:
 run:
 	$(GO) run ./cmd/aup serve
 
-## test: every unit, contract and end-to-end test, with the race detector
+## test: every unit, contract and end-to-end test, with the race detector;
+## first the OpenAI JavaScript client the /v1/moderations test runs, when npm
+## is installed (without it that test skips locally and fails in CI)
+OPENAI_JS := internal/httpapi/testdata/openai-js
 test:
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(OPENAI_JS) --no-audit --no-fund --loglevel=error >/dev/null \
+	    || { echo "npm ci failed: the OpenAI JavaScript client test cannot run"; test -z "$$CI"; }; \
+	fi
 	$(GO) test -race -count=1 ./...
 
 ## eval-gate: fail when a figure on the labelled dev files is worse than the

@@ -183,6 +183,7 @@ func New(cfg Config) (*Server, error) {
 	e.GET("/readyz", s.readyz)
 	e.POST("/v1/check", s.check, s.require(RoleBackend))
 	e.POST("/v1/check/batch", s.checkBatch, s.require(RoleBackend))
+	e.POST("/v1/moderations", s.moderations, s.require(RoleBackend))
 	if s.scanner != nil {
 		e.POST("/v1/check/upload", s.checkUpload, s.require(RoleBackend))
 	}
