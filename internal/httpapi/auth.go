@@ -21,6 +21,7 @@ const (
 	RoleBackend   = "backend"   // the product's backend: screening (and reports)
 	RoleModerator = "moderator" // human moderators: the review endpoints
 	RoleAdmin     = "admin"     // operators: everything, including rule reloads
+	RoleMetrics   = "metrics"   // Prometheus: GET /metrics and nothing else
 )
 
 // MinSecretLen is the shortest secret a Key may have.
@@ -91,10 +92,10 @@ func validateKeys(keys []Key) error {
 			return fmt.Errorf("API key %d: the name must be 1 to %d characters of A-Z, a-z, 0-9, '.', '_' or '-'", n, maxKeyNameLen)
 		}
 		switch k.Role {
-		case RoleBackend, RoleModerator, RoleAdmin:
+		case RoleBackend, RoleModerator, RoleAdmin, RoleMetrics:
 		default:
 			// The role is not echoed: with a mistyped entry it may be the secret.
-			return fmt.Errorf("API key %d (%s): the role must be %s, %s or %s", n, k.Name, RoleBackend, RoleModerator, RoleAdmin)
+			return fmt.Errorf("API key %d (%s): the role must be %s, %s or %s, or %s for a key that may only scrape /metrics", n, k.Name, RoleBackend, RoleModerator, RoleAdmin, RoleMetrics)
 		}
 		if len(k.Secret) < MinSecretLen {
 			return fmt.Errorf("API key %d (%s): the secret must be at least %d characters", n, k.Name, MinSecretLen)

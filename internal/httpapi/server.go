@@ -84,6 +84,9 @@ type Config struct {
 	// so that the matching index is rebuilt now rather than at its next poll.
 	// It must not block.
 	BanksChanged func()
+	// Metrics serves GET /metrics (Prometheus exposition) to metrics and
+	// admin keys; without it the endpoint is not mounted.
+	Metrics http.Handler
 	// Logger receives the access log and errors (default slog.Default()). It
 	// is wrapped with LogHandler.
 	Logger *slog.Logger
@@ -188,6 +191,9 @@ func New(cfg Config) (*Server, error) {
 		e.POST("/v1/check/upload", s.checkUpload, s.require(RoleBackend))
 	}
 	e.POST("/v1/admin/rules/reload", s.reload, s.require(RoleAdmin))
+	if cfg.Metrics != nil {
+		e.GET("/metrics", serveMetrics(cfg.Metrics), s.require(RoleMetrics))
+	}
 	if s.banksChanged == nil {
 		s.banksChanged = func() {}
 	}
