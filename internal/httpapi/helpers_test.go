@@ -38,10 +38,14 @@ func (markerScreener) Screen(ctx context.Context, c moderation.Content) (moderat
 		Action:        moderation.Allow,
 		Language:      moderation.Language{Code: moderation.Undetermined},
 		PolicyVersion: "test-1",
+		Sources:       []string{moderation.SourceRules},
+	}
+	if strings.Contains(c.Text, "model down") {
+		v.Classifier = &moderation.ClassifierStatus{Status: moderation.ClassifierUnavailable, Reason: moderation.UnavailableTimeout}
 	}
 	if i := strings.Index(c.Text, flaggedWord); i >= 0 {
 		v.Action = moderation.Block
-		v.Categories = []moderation.CategoryScore{{Category: moderation.Harassment, Score: 0.9}}
+		v.Categories = []moderation.CategoryScore{{Category: moderation.Harassment, Score: 0.9, Action: moderation.Block}}
 		v.Matches = []moderation.Match{{Rule: "test.badword", Category: moderation.Harassment, Start: i, End: i + len(flaggedWord), Score: 0.9}}
 	}
 	return v, nil
@@ -225,6 +229,7 @@ type verdict struct {
 	Categories []struct {
 		Category string  `json:"category"`
 		Score    float64 `json:"score"`
+		Action   string  `json:"action"`
 	} `json:"categories"`
 	Language struct {
 		Code       string  `json:"code"`
@@ -240,6 +245,12 @@ type verdict struct {
 	Signals       []json.RawMessage `json:"signals"`
 	Cached        bool              `json:"cached"`
 	PolicyVersion string            `json:"policy_version"`
+	Sources       []string          `json:"sources"`
+	Classifier    *struct {
+		Status string `json:"status"`
+		Model  string `json:"model"`
+		Reason string `json:"reason"`
+	} `json:"classifier"`
 }
 
 func decodeStrict(t *testing.T, body []byte, v any) {

@@ -23,13 +23,15 @@ import (
 func TestCheck(t *testing.T) {
 	ts := startServer(t, nil)
 	tests := []struct {
-		name       string
-		body       string
-		wantAction string
-		wantMatch  bool
+		name           string
+		body           string
+		wantAction     string
+		wantMatch      bool
+		classifierDown bool
 	}{
-		{"allowed", `{"text":"hello there","user_id":"u1","content_id":"n1"}`, "allow", false},
-		{"blocked", `{"text":"you ` + flaggedWord + `"}`, "block", true},
+		{"allowed", `{"text":"hello there","user_id":"u1","content_id":"n1"}`, "allow", false, false},
+		{"blocked", `{"text":"you ` + flaggedWord + `"}`, "block", true, false},
+		{"classifier unavailable", `{"text":"model down"}`, "allow", false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -51,8 +53,14 @@ func TestCheck(t *testing.T) {
 			if got := len(v.Matches) > 0; got != tc.wantMatch {
 				t.Errorf("matches = %+v, want some: %v", v.Matches, tc.wantMatch)
 			}
-			if v.PolicyVersion == "" || v.Language.Code == "" {
-				t.Errorf("verdict lacks policy_version or language: %s", res.body)
+			if v.PolicyVersion == "" || v.Language.Code == "" || len(v.Sources) == 0 {
+				t.Errorf("verdict lacks policy_version, language or sources: %s", res.body)
+			}
+			if tc.wantMatch && (len(v.Categories) == 0 || v.Categories[0].Action != "block") {
+				t.Errorf("categories %+v: want each with the action it calls for", v.Categories)
+			}
+			if (v.Classifier != nil) != tc.classifierDown || tc.classifierDown && (v.Classifier.Status != "unavailable" || v.Classifier.Reason != "timeout") {
+				t.Errorf("classifier %+v: want it only when the screener reports it", v.Classifier)
 			}
 		})
 	}

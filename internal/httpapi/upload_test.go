@@ -133,8 +133,9 @@ type uploadVerdict struct {
 		Detail   string  `json:"detail"`
 		Source   string  `json:"source"`
 	} `json:"signals"`
-	Cached        bool   `json:"cached"`
-	PolicyVersion string `json:"policy_version"`
+	Cached        bool     `json:"cached"`
+	PolicyVersion string   `json:"policy_version"`
+	Sources       []string `json:"sources"`
 	File          struct {
 		SHA256        string            `json:"sha256"`
 		MediaType     string            `json:"media_type"`
