@@ -14,6 +14,8 @@ import (
 	"github.com/aup-dev/aup/internal/openai/openaitest"
 )
 
+const metricsKey = "metrics-key-0123456789abcdef"
+
 // classified is the part of a verdict the classifier tests read.
 type classified struct {
 	Action     string   `json:"action"`
@@ -55,7 +57,7 @@ func TestServeWithClassifier(t *testing.T) {
 		t.Fatal(err)
 	}
 	base, logs := service(t, map[string]string{
-		"AUP_API_KEYS":                  "product:backend:" + backendKey + ",ops:admin:" + adminKey,
+		"AUP_API_KEYS":                  "product:backend:" + backendKey + ",ops:admin:" + adminKey + ",prom:metrics:" + metricsKey,
 		"AUP_CLASSIFIER":                "openai-moderation",
 		"AUP_OPENAI_BASE_URL":           api.URL,
 		"AUP_OPENAI_API_KEY_FILE":       keyFile,
@@ -118,6 +120,28 @@ func TestServeWithClassifier(t *testing.T) {
 	}
 	if !bytes.Contains(last.Body, []byte(`"image_url"`)) {
 		t.Errorf("the last request sent no image: %.200s", last.Body)
+	}
+
+	// Prometheus sees what the classifier cost and how it fared.
+	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+metricsKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exposition, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`aup_classifier_calls_total{status="ok"} 2`, // the note and the picture
+		`aup_classifier_calls_total{status="unavailable"} 1`,
+		`aup_classifier_requests_total{outcome="server_error"} 2`,
+		`aup_classifier_inputs_total{type="image"} 1`,
+		`aup_classifier_breaker_open 0`,
+		"go_goroutines",
+	} {
+		if !strings.Contains(string(exposition), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 
 	if strings.Contains(logs.String(), "shame if something") || strings.Contains(logs.String(), "vermin") {

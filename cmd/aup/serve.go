@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aup-dev/aup/internal/engine"
@@ -155,6 +156,7 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 		Uploads:        scanner,
 		MaxUploadBytes: int64(cfg.MaxUploadBytes),
 		UploadDir:      cfg.UploadDir,
+		Metrics:        promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}),
 		Logger:         log,
 	})
 	if err != nil {

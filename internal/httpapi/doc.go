@@ -8,14 +8,21 @@
 //
 //	POST /v1/check               backend, admin   screen one text
 //	POST /v1/check/batch         backend, admin   screen up to MaxBatch texts, in order
+//	POST /v1/check/upload        backend, admin   screen a file (multipart)
+//	POST /v1/moderations         backend, admin   OpenAI's moderation API, for OpenAI clients
 //	POST /v1/admin/rules/reload  admin            reload the rule lists
+//	GET  /metrics                metrics, admin   Prometheus metrics
 //	GET  /healthz                anyone           the process is up
 //	GET  /readyz                 anyone           every readiness check passes
+//
+// and, with a review desk, the report, review, appeal and hash bank routes
+// (review.go, banks.go).
 //
 // Request bodies are JSON objects sent with Content-Type application/json.
 // Field names are case-sensitive and may appear once. Unknown or repeated
 // fields, trailing data, invalid UTF-8 and wrong types are rejected with 400
-// naming the field. Bodies are streamed through a per-route size limit
+// naming the field; /v1/moderations alone ignores unknown fields, as
+// OpenAI's clients may send fields aup has no use for. Bodies are streamed through a per-route size limit
 // derived from MaxTextBytes (times MaxBatch for a batch), so an oversized
 // body is refused with 413 without being buffered.
 //
@@ -33,8 +40,8 @@
 // # Authentication
 //
 // Callers send "Authorization: Bearer <key>". Each Key has a role: admin may
-// call everything, backend may screen content, moderator is reserved for the
-// review endpoints. A missing or unknown key is answered with 401, a known key
+// call everything, backend may screen content, moderator works the review
+// endpoints, metrics may only scrape /metrics. A missing or unknown key is answered with 401, a known key
 // without the route's role with 403.
 //
 // With no keys configured aup runs in development mode: requests whose
