@@ -39,9 +39,18 @@ var corroborate = map[moderation.Category]bool{
 
 // addModel adds a model's estimates at or above their thresholds to v as
 // signals named name, one per label, and combines the strongest per
-// category with the rules' scores as independent evidence. With
-// corroborated, the corroborate categories count only where a rule scored.
+// category with the rules' scores as independent evidence. Models are not
+// independent of each other (they learn from the same kind of text), so of
+// two models' estimates of one category only the stronger counts: two
+// models that only review do not block together. With corroborated, the
+// corroborate categories count only where a rule scored.
 func addModel(v *moderation.Verdict, scores []moderation.ModelScore, th map[moderation.Category]rules.Threshold, name string, corroborated bool) {
+	prior := map[moderation.Category]float64{} // earlier models' strongest evidence
+	for _, s := range v.Signals {
+		if src := signalSource(s.Name); src == moderation.SourceLinear || src == moderation.SourceClassifier {
+			prior[s.Category] = max(prior[s.Category], s.Score)
+		}
+	}
 	var best []moderation.CategoryScore
 	for _, ms := range scores {
 		t, ok := th[ms.Category]
@@ -64,7 +73,10 @@ func addModel(v *moderation.Verdict, scores []moderation.ModelScore, th map[mode
 		}
 	}
 	for _, b := range best {
-		combine(v, b.Category, b.Score)
+		if p := prior[b.Category]; b.Score > p {
+			// Replace the earlier model's evidence with this stronger one.
+			combine(v, b.Category, 1-(1-b.Score)/(1-p))
+		}
 	}
 }
 
@@ -94,10 +106,7 @@ func (e *Engine) classify(ctx context.Context, v *moderation.Verdict, cur *compi
 		v.Classifier = &moderation.ClassifierStatus{Status: moderation.ClassifierSkipped}
 		return
 	}
-	// The call is bounded by the classifier's own timeouts, not by the
-	// caller who happened to start it: other callers of the same text wait
-	// for its answer too (see Screen's flight).
-	ans, err := e.opts.Classifier.Classify(context.WithoutCancel(ctx), text, images)
+	ans, err := e.opts.Classifier.Classify(ctx, text, images)
 	if err != nil {
 		reason := moderation.UnavailableError
 		if moderation.ErrorCode(err) == moderation.EUNAVAILABLE {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aup-dev/aup/internal/memstore"
 	"github.com/aup-dev/aup/internal/moderation"
@@ -232,4 +233,51 @@ func mustThreshold(t *testing.T, e *Engine, c moderation.Category) rules.Thresho
 		t.Fatalf("no threshold for %s", c)
 	}
 	return th
+}
+
+func TestTwoModelsDoNotAddUp(t *testing.T) {
+	sure := moderation.ModelScore{Category: moderation.Hate, P: 1, Threshold: 0.4}
+	e := newTestEngine(t, &fixedLang{lang: english}, Options{
+		Linear:     fixedModel{sure},
+		Classifier: &scriptedClassifier{words: map[string]moderation.ModelScore{"hello": sure}},
+	})
+	v, _ := e.Screen(t.Context(), moderation.Content{Text: "hello there"})
+	one := modelScore(sure, mustThreshold(t, e, moderation.Hate))
+	if v.Action != moderation.Review || v.Score(moderation.Hate) != one {
+		t.Errorf("action %s, hate %v: two models at review must count as the stronger one (%v), not block together", v.Action, v.Score(moderation.Hate), one)
+	}
+	if !slices.Equal(v.Sources, []string{"linear", "classifier"}) {
+		t.Errorf("sources %v", v.Sources)
+	}
+}
+
+// slowClassifier answers after a delay, whatever the caller's context says.
+type slowClassifier struct {
+	delay time.Duration
+	calls atomic.Int64
+}
+
+func (*slowClassifier) Images() bool { return false }
+
+func (c *slowClassifier) Classify(context.Context, string, []moderation.Image) (moderation.ModelAnswer, error) {
+	c.calls.Add(1)
+	time.Sleep(c.delay)
+	return moderation.ModelAnswer{Model: "slow"}, nil
+}
+
+func TestCallerStopsWaitingForASlowClassifier(t *testing.T) {
+	cl := &slowClassifier{delay: 300 * time.Millisecond}
+	e := newTestEngine(t, &fixedLang{lang: english}, Options{Classifier: cl, Local: memstore.NewCache(10)})
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := e.Screen(ctx, moderation.Content{Text: "see you tonight"})
+	if moderation.ErrorCode(err) != moderation.EUNAVAILABLE || time.Since(start) > 250*time.Millisecond {
+		t.Fatalf("err %v after %v: want the caller to give up at its deadline", err, time.Since(start))
+	}
+	// The computation goes on for the next caller, who joins it.
+	v, err := e.Screen(t.Context(), moderation.Content{Text: "see you tonight"})
+	if err != nil || v.Classifier.Model != "slow" || cl.calls.Load() != 1 {
+		t.Errorf("next caller: %+v, %v, %d calls; want the verdict the first started", v, err, cl.calls.Load())
+	}
 }

@@ -161,7 +161,11 @@ func (e *Engine) Screen(ctx context.Context, c moderation.Content) (moderation.V
 
 	v, cached := e.lookup(ctx, key)
 	if !cached {
-		res, _, _ := e.flight.Do(key, func() (any, error) {
+		// The first caller computes the verdict for all who ask meanwhile,
+		// so its work does not end with its own request; each caller
+		// waits only as long as its own context allows.
+		fctx := context.WithoutCancel(ctx)
+		ch := e.flight.DoChan(key, func() (any, error) {
 			// The detector reads the text as sent: folding strips the
 			// accents that tell French, Spanish and Portuguese apart.
 			v := cur.screen(&f, e.opts.Detector.Detect(c.Text))
@@ -169,16 +173,21 @@ func (e *Engine) Screen(ctx context.Context, c moderation.Content) (moderation.V
 				addModel(&v, e.opts.Linear.Classify(c.Text), cur.thresholds, "model", true)
 			}
 			if e.opts.Classifier != nil {
-				e.classify(ctx, &v, cur, c.Text, nil)
+				e.classify(fctx, &v, cur, c.Text, nil)
 			}
 			// A verdict the classifier could not contribute to is not
 			// kept: the next check of the text asks it again.
 			if v.Classifier == nil || v.Classifier.Status != moderation.ClassifierUnavailable {
-				e.store(ctx, key, v)
+				e.store(fctx, key, v)
 			}
 			return v, nil
 		})
-		v = clone(res.(moderation.Verdict))
+		select {
+		case res := <-ch:
+			v = clone(res.Val.(moderation.Verdict))
+		case <-ctx.Done():
+			return moderation.Verdict{}, moderation.Errorf(moderation.EUNAVAILABLE, "gave up waiting for the verdict: %v", ctx.Err())
+		}
 	}
 	for i := range v.Matches {
 		v.Matches[i].Start, v.Matches[i].End = f.Orig(v.Matches[i].Start, v.Matches[i].End)

@@ -148,6 +148,9 @@ func (e *Engine) screenImages(ctx context.Context, cur *compiled, v *moderation.
 	}
 	assessed, failed := 0, 0
 	for _, im := range f.Images {
+		if ctx.Err() != nil {
+			break // the upload was given up: the rest are not assessed
+		}
 		var iv moderation.Verdict
 		e.classify(ctx, &iv, cur, "", []moderation.Image{im})
 		mergeClassifier(&v.Classifier, iv.Classifier)

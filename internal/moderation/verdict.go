@@ -31,8 +31,8 @@ type Verdict struct {
 	PolicyVersion string          `json:"policy_version"`
 	// Sources are the kinds of evidence that decided the action (see the
 	// Source* constants): for review and block, those that scored a
-	// category at or above the action's threshold; for allow, those that
-	// screened the text.
+	// category at or above the action's threshold; for allow, the rules
+	// and, when it answered, the classifier, which both found too little.
 	Sources []string `json:"sources"`
 	// Classifier says whether the hosted classifier, when one is
 	// configured, answered for this verdict; nil when none is.

@@ -38,7 +38,6 @@ func (c *Classifier) chat(ctx context.Context, text string, images []moderation.
 		// go-openai omits a zero temperature; the smallest one it sends
 		// is as deterministic.
 		Temperature: math.SmallestNonzeroFloat32,
-		MaxTokens:   m.MaxTokens,
 	}
 	switch m.ResponseFormat {
 	case FormatJSONSchema:
@@ -47,7 +46,16 @@ func (c *Classifier) chat(ctx context.Context, text string, images []moderation.
 	case FormatJSONObject:
 		req.ResponseFormat = &goopenai.ChatCompletionResponseFormat{Type: goopenai.ChatCompletionResponseFormatTypeJSONObject}
 	}
-	c.m.inputs.WithLabelValues("text").Inc()
+	if goopenai.NewReasoningValidator().Validate(req) != nil {
+		// Reasoning models (o-series, gpt-5) take neither max_tokens nor
+		// a temperature; their budget covers their reasoning too.
+		req.MaxCompletionTokens, req.Temperature = m.MaxTokens, 0
+	} else {
+		req.MaxTokens = m.MaxTokens //nolint:staticcheck // deprecated by OpenAI, but what vLLM, Ollama and llama.cpp read
+	}
+	if text != "" {
+		c.m.inputs.WithLabelValues("text").Inc()
+	}
 	c.m.inputs.WithLabelValues("image").Add(float64(len(images)))
 	resp, err := c.client.CreateChatCompletion(ctx, req)
 	if err != nil {
@@ -57,6 +65,9 @@ func (c *Classifier) chat(ctx context.Context, text string, images []moderation.
 	c.m.tokens.WithLabelValues("completion").Add(float64(resp.Usage.CompletionTokens))
 	if len(resp.Choices) == 0 {
 		return moderation.ModelAnswer{}, &malformedError{"no choices"}
+	}
+	if resp.Choices[0].Message.Refusal != "" {
+		return moderation.ModelAnswer{}, &malformedError{"the model refused to classify the input"}
 	}
 	p, err := m.readChat(resp.Choices[0].Message.Content)
 	if err != nil {
@@ -104,13 +115,7 @@ func (m *Mapping) readChat(content string) (map[string]float64, error) {
 // schema is the JSON schema of the answer asked for: a probability for each
 // label the prompt names (Llama Guard's codes are not asked for).
 func (m *Mapping) schema() json.RawMessage {
-	var labels []string
-	for l := range m.Labels {
-		if !isGuardCode(l) {
-			labels = append(labels, l)
-		}
-	}
-	slices.Sort(labels)
+	labels := m.schemaLabels()
 	props := map[string]any{}
 	for _, l := range labels {
 		props[l] = map[string]any{"type": "number"} // 0 to 1, said by the prompt; strict mode takes no bounds everywhere
@@ -122,6 +127,18 @@ func (m *Mapping) schema() json.RawMessage {
 		}},
 	})
 	return schema
+}
+
+// schemaLabels are the labels a chat model is asked for, in order.
+func (m *Mapping) schemaLabels() []string {
+	var labels []string
+	for l := range m.Labels {
+		if !isGuardCode(l) {
+			labels = append(labels, l)
+		}
+	}
+	slices.Sort(labels)
+	return labels
 }
 
 // isGuardCode reports whether l is one of Llama Guard's category codes (S1,

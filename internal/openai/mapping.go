@@ -112,6 +112,9 @@ func LoadMapping(fsys fs.FS, mode string) (*Mapping, error) {
 		default:
 			return nil, fmt.Errorf("%s: response_format %q: want %s, %s or %s", name, m.ResponseFormat, FormatJSONSchema, FormatJSONObject, FormatText)
 		}
+		if m.ResponseFormat == FormatJSONSchema && len(m.schemaLabels()) == 0 {
+			return nil, fmt.Errorf("%s: response_format json_schema asks for the labels that are not Llama Guard codes, and there are none: use text", name)
+		}
 		if m.MaxTokens <= 0 {
 			m.MaxTokens = 300
 		}

@@ -114,6 +114,9 @@ func TestChunk(t *testing.T) {
 	if got := chunk(strings.Repeat("é", chunkBytes), chunkBytes, 1); len(got) != 1 || len(got[0]) != chunkBytes {
 		t.Errorf("a piece cut inside a character: %d bytes", len(got[0]))
 	}
+	if got := chunk(strings.Repeat("\x80", chunkBytes+10), chunkBytes, maxChunks); len(got) != 2 || len(got[0])+len(got[1]) != chunkBytes+10 {
+		t.Errorf("bytes that are not UTF-8 were dropped: pieces %d", len(got))
+	}
 	if got := chunk(strings.Repeat("x", 10*chunkBytes), chunkBytes, maxChunks); len(got) != maxChunks {
 		t.Errorf("%d pieces, want at most %d", len(got), maxChunks)
 	}

@@ -78,7 +78,9 @@ func (c *Classifier) moderate(ctx context.Context, x *exchange, text string, ima
 		}
 		req.Model, req.Input = "", "-" // go-openai's request is replaced by x.body
 	}
-	c.m.inputs.WithLabelValues("text").Add(float64(len(chunks)))
+	if text != "" {
+		c.m.inputs.WithLabelValues("text").Add(float64(len(chunks)))
+	}
 	c.m.inputs.WithLabelValues("image").Add(float64(len(images)))
 	if _, err := c.client.Moderations(ctx, req); err != nil {
 		return moderation.ModelAnswer{}, err
@@ -120,6 +122,9 @@ func chunk(s string, size, n int) []string {
 		cut := size
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--
+		}
+		if cut == 0 { // no character starts in the piece: not UTF-8
+			cut = size
 		}
 		if sp := strings.LastIndexByte(s[:cut], ' '); sp > size/2 {
 			cut = sp + 1

@@ -145,44 +145,54 @@ func (c *Classifier) Classify(ctx context.Context, text string, images []moderat
 	if err != nil {
 		return c.unavailable(err)
 	}
-	var reason string
+	answered := false // whether the model answered, for the breaker
+	defer func() { c.guard.done(probe, answered) }()
+	ans, err := c.attempts(ctx, text, images, &answered)
+	if err != nil {
+		return c.unavailable(err)
+	}
+	c.m.calls.WithLabelValues(moderation.ClassifierOK).Inc()
+	return ans, nil
+}
+
+// attempts sends the request until it is answered, it fails in a way a
+// retry cannot mend, the retries are spent, or the budget in ctx is. It sets
+// answered when the model answered at all, even with something unreadable
+// or a refusal of this input: that says nothing against its health.
+func (c *Classifier) attempts(ctx context.Context, text string, images []moderation.Image, answered *bool) (moderation.ModelAnswer, error) {
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
 			if err := c.guard.take(); err != nil {
-				c.guard.done(probe, false)
-				return c.unavailable(err)
+				return moderation.ModelAnswer{}, err
 			}
 		}
 		ans, out, retryAfter := c.request(ctx, text, images)
+		*answered = *answered || !out.countsAsFailure()
 		if out == outcomeOK {
-			c.guard.done(probe, true)
-			c.m.calls.WithLabelValues(moderation.ClassifierOK).Inc()
 			return ans, nil
 		}
-		reason = out.reason()
+		reason := out.reason()
 		wait := backoff(attempt)
 		if retryAfter > 0 {
 			wait = retryAfter
 		}
 		deadline, _ := ctx.Deadline()
-		switch {
-		case !out.retryable(), attempt >= c.cfg.Retries:
-		case retryAfter > 0 && time.Until(deadline) < retryAfter:
-			// The model asked for more time than this call has: no call
-			// is sent until it has passed.
+		retry := out.retryable() && attempt < c.cfg.Retries && time.Until(deadline) > wait
+		if !retry && out == outcomeRateLimited && retryAfter > 0 {
+			// No request is sent until the wait the model asked for has
+			// passed, by this call or any other.
 			c.guard.pause(retryAfter)
-		case time.Until(deadline) > wait:
+		}
+		if retry {
 			t := time.NewTimer(wait)
 			select {
 			case <-t.C:
 				continue
 			case <-ctx.Done():
 				t.Stop()
+				reason = moderation.UnavailableTimeout
 			}
 		}
-		c.guard.done(probe, !out.countsAsFailure())
-		c.m.calls.WithLabelValues(moderation.ClassifierUnavailable).Inc()
-		c.m.unavailable.WithLabelValues(reason).Inc()
 		return moderation.ModelAnswer{}, moderation.Errorf(moderation.EUNAVAILABLE, "%s", reason)
 	}
 }
@@ -210,12 +220,12 @@ func (c *Classifier) request(ctx context.Context, text string, images []moderati
 		ans, err = c.chat(rctx, text, images)
 	}
 	out := c.outcome(rctx, x, err)
-	c.m.requests.WithLabelValues(string(out)).Inc()
-	c.m.latency.Observe(time.Since(start).Seconds())
+	if x.sent {
+		c.m.requests.WithLabelValues(string(out)).Inc()
+		c.m.latency.Observe(time.Since(start).Seconds())
+	}
 	if out != outcomeOK {
-		// Neither the input nor the answer is logged: the error is the
-		// client's, which holds neither.
-		c.cfg.Logger.WarnContext(ctx, "classifier request failed", "outcome", string(out), "status", x.status, "err", err)
+		c.cfg.Logger.WarnContext(ctx, "classifier request failed", append([]any{"outcome", string(out), "status", x.status}, safeError(err)...)...)
 	}
 	return ans, out, retryAfter(x.header)
 }
@@ -246,7 +256,12 @@ func (c *Classifier) outcome(ctx context.Context, x *exchange, err error) outcom
 		return outcomeOK
 	case errors.As(err, &bad):
 		return outcomeMalformed
+	case !x.sent:
+		return outcomeClient // go-openai refused the request before sending it
 	case errors.As(err, &apiErr):
+		if apiErr.Code == "insufficient_quota" || apiErr.Type == "insufficient_quota" {
+			return outcomeClient // a 429 that waiting does not mend
+		}
 		status = apiErr.HTTPStatusCode
 	case errors.As(err, &reqErr):
 		status = reqErr.HTTPStatusCode
@@ -270,13 +285,36 @@ func (c *Classifier) outcome(ctx context.Context, x *exchange, err error) outcom
 	return outcomeMalformed
 }
 
+// safeError is what may be logged of a request's error: never the API's
+// message or body, which some servers fill with the input they refused.
+func safeError(err error) []any {
+	var (
+		apiErr *goopenai.APIError
+		reqErr *goopenai.RequestError
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &apiErr):
+		return []any{"type", apiErr.Type, "code", apiErr.Code}
+	case errors.As(err, &reqErr):
+		return nil
+	}
+	return []any{"err", err} // transport, context and our own reading errors
+}
+
 func (o outcome) retryable() bool {
 	return o == outcomeTimeout || o == outcomeRateLimited || o == outcomeServer || o == outcomeNetwork
 }
 
-// countsAsFailure says whether o speaks against the model's health: an
-// input it refused does not; a refused key or an unknown model does.
-func (o outcome) countsAsFailure() bool { return o != outcomeRefused && o != outcomeOK }
+// countsAsFailure says whether o speaks against the model's health. An
+// answer about this input does not, even one refusing it or one we cannot
+// read (a chat model declining a harmful note in prose): otherwise a few
+// abusive notes would switch the classifier off for everyone. A refused key
+// or an unknown model does.
+func (o outcome) countsAsFailure() bool {
+	return o != outcomeOK && o != outcomeRefused && o != outcomeMalformed
+}
 
 func (o outcome) reason() string {
 	switch o {

@@ -2,6 +2,7 @@ package openai_test
 
 import (
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -385,4 +386,67 @@ func value(t *testing.T, reg *prometheus.Registry, name, label string) float64 {
 	}
 	t.Fatalf("no %s{%s} registered", name, label)
 	return 0
+}
+
+func TestReviewedFailureModes(t *testing.T) {
+	t.Run("a Retry-After on the last attempt pauses later calls", func(t *testing.T) {
+		srv := openaitest.New(t, openaitest.Options{Moderate: scores})
+		srv.Enqueue(openaitest.Fault{Status: 429, RetryAfter: "20"})
+		c, _ := newClassifier(t, srv, openai.ModeModeration, func(c *openai.Config) { c.Retries = -1 })
+		for range 3 {
+			if _, err := c.Classify(t.Context(), "x", nil); moderation.ErrorMessage(err) != moderation.UnavailableRateLimited {
+				t.Errorf("%v, want rate_limited", err)
+			}
+		}
+		if n := srv.Count("/v1/moderations"); n != 1 {
+			t.Errorf("%d requests within the Retry-After", n)
+		}
+	})
+	t.Run("unreadable answers do not open the breaker", func(t *testing.T) {
+		srv := openaitest.New(t, openaitest.Options{Chat: func(openaitest.ChatRequest) string { return "I can't help with that." }})
+		c, _ := newClassifier(t, srv, openai.ModeChat, func(c *openai.Config) { c.BreakerFailures = 2 })
+		for range 4 {
+			if _, err := c.Classify(t.Context(), "something vile", nil); moderation.ErrorMessage(err) != moderation.UnavailableError {
+				t.Fatalf("%v, want error", err)
+			}
+		}
+		if n := srv.Count("/v1/chat/completions"); n != 4 {
+			t.Errorf("%d requests: the breaker opened on answers the model gave", n)
+		}
+	})
+	t.Run("reasoning models get max_completion_tokens and no temperature", func(t *testing.T) {
+		var seen openaitest.ChatRequest
+		srv := openaitest.New(t, openaitest.Options{Chat: func(r openaitest.ChatRequest) string {
+			seen = r
+			return `{"categories": {}}`
+		}})
+		c, _ := newClassifier(t, srv, openai.ModeChat, func(c *openai.Config) { c.Model = "o4-mini" })
+		if _, err := c.Classify(t.Context(), "x", nil); err != nil {
+			t.Fatal(err)
+		}
+		if seen.MaxTokens != 300 || seen.Temperature != nil {
+			t.Errorf("max tokens %d, temperature %v", seen.MaxTokens, seen.Temperature)
+		}
+		body := string(srv.Requests()[0].Body)
+		if !strings.Contains(body, `"max_completion_tokens":300`) || strings.Contains(body, `"max_tokens"`) {
+			t.Errorf("request %s", body)
+		}
+	})
+	t.Run("errors that echo the input stay out of the log", func(t *testing.T) {
+		var logs strings.Builder
+		srv := openaitest.New(t, openaitest.Options{})
+		srv.Enqueue(openaitest.Fault{Status: 422, Body: `{"detail":[{"msg":"bad","input":"my secret note"}]}`},
+			openaitest.Fault{Status: 400, Body: `{"error":{"message":"cannot moderate 'my secret note'","type":"invalid_request_error","code":null}}`})
+		c, _ := newClassifier(t, srv, openai.ModeModeration, func(c *openai.Config) {
+			c.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+		})
+		for range 2 {
+			if _, err := c.Classify(t.Context(), "my secret note", nil); moderation.ErrorMessage(err) != moderation.UnavailableError {
+				t.Errorf("%v", err)
+			}
+		}
+		if strings.Contains(logs.String(), "secret") || !strings.Contains(logs.String(), `"outcome":"refused"`) {
+			t.Errorf("log: %s", logs.String())
+		}
+	})
 }

@@ -21,6 +21,7 @@ const maxAnswerBytes = 1 << 20
 // illicit, category_applied_input_types and Retry-After).
 type exchange struct {
 	body   []byte // replaces the request body when set
+	sent   bool   // go-openai handed the request over
 	status int
 	header http.Header
 	raw    []byte
@@ -41,6 +42,7 @@ func (r *recorder) Do(req *http.Request) (*http.Response, error) {
 		req.ContentLength = int64(len(x.body))
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(x.body)), nil }
 	}
+	x.sent = true
 	resp, err := r.client.Do(req)
 	if err != nil {
 		return nil, err
