@@ -33,7 +33,7 @@ type Verdict struct {
 	// Source* constants): for review and block, those that scored a
 	// category at or above the action's threshold; for allow, the rules
 	// and, when it answered, the classifier, which both found too little.
-	Sources []string `json:"sources"`
+	Sources []string `json:"sources,omitempty"`
 	// Classifier says whether the hosted classifier, when one is
 	// configured, answered for this verdict; nil when none is.
 	Classifier *ClassifierStatus `json:"classifier,omitempty"`
