@@ -204,42 +204,48 @@ func (s *Server) screen(ctx context.Context, content moderation.Content) (v mode
 // screenAll screens items with at most s.concurrency at once and returns the
 // verdicts in the items' order. The first error cancels the rest.
 func (s *Server) screenAll(ctx context.Context, items []checkRequest) ([]verdictResponse, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	verdicts := make([]verdictResponse, len(items))
+	err := forEach(ctx, len(items), s.concurrency, func(ctx context.Context, i int) error {
+		v, err := s.checkOne(ctx, items[i].content())
+		if err != nil {
+			return prefixError(fmt.Sprintf("items[%d]: ", i), fmt.Errorf("screen items[%d]: %w", i, err))
+		}
+		verdicts[i] = v
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return verdicts, nil
+}
+
+// forEach calls fn for each i in [0, n), at most limit at once, and returns
+// the first error, which cancels the ctx of the calls still running and
+// stops the rest; a ctx canceled from outside (the client went away)
+// returns its cause. fn must be safe for concurrent use.
+func forEach(ctx context.Context, n, limit int, fn func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	var (
-		next     atomic.Int64
-		once     sync.Once
-		firstErr error
-		wg       sync.WaitGroup
+		next atomic.Int64
+		wg   sync.WaitGroup
 	)
-	for range min(s.concurrency, len(items)) {
+	for range min(max(limit, 1), n) {
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
-				if i >= len(items) {
+				if i >= n {
 					return
 				}
-				v, err := s.checkOne(ctx, items[i].content())
-				if err != nil {
-					once.Do(func() {
-						firstErr = prefixError(fmt.Sprintf("items[%d]: ", i), fmt.Errorf("screen items[%d]: %w", i, err))
-						cancel()
-					})
+				if err := fn(ctx, i); err != nil {
+					cancel(err)
 					return
 				}
-				verdicts[i] = v
 			}
 		})
 	}
 	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if err := context.Cause(ctx); err != nil {
-		return nil, err // the client went away
-	}
-	return verdicts, nil
+	return context.Cause(ctx)
 }
 
 // reload handles POST /v1/admin/rules/reload. The body is ignored. The
