@@ -112,7 +112,9 @@ func (e *Engine) classify(ctx context.Context, v *moderation.Verdict, cur *compi
 		if moderation.ErrorCode(err) == moderation.EUNAVAILABLE {
 			reason = moderation.ErrorMessage(err)
 		}
-		e.opts.Logger.WarnContext(ctx, "classifier unavailable; the verdict is the rules' alone", "reason", reason, "err", err)
+		// Debug: the classifier logs its failed requests itself, and an
+		// open breaker would otherwise log every check.
+		e.opts.Logger.DebugContext(ctx, "classifier unavailable; the verdict is the rules' alone", "reason", reason)
 		v.Classifier = &moderation.ClassifierStatus{Status: moderation.ClassifierUnavailable, Reason: reason}
 		return
 	}
