@@ -146,34 +146,38 @@ func mergeClassifier(into **moderation.ClassifierStatus, s *moderation.Classifie
 	}
 }
 
+// sourceOrder is the order a verdict lists its sources in.
+var sourceOrder = [...]string{moderation.SourceRules, moderation.SourceHashBank, moderation.SourceLinear, moderation.SourceClassifier}
+
 // sources names the evidence behind v's action (see moderation.Verdict).
+// It runs on every check, cached or not, so it allocates only its result.
 func sources(v *moderation.Verdict) []string {
-	has := map[string]bool{}
+	var has [len(sourceOrder)]bool
+	mark := func(src string) { has[slices.Index(sourceOrder[:], src)] = true }
 	if v.Action == moderation.Allow {
-		has[moderation.SourceRules] = true
+		mark(moderation.SourceRules)
 		if v.Classifier != nil && v.Classifier.Status == moderation.ClassifierOK {
-			has[moderation.SourceClassifier] = true
+			mark(moderation.SourceClassifier)
 		}
 	} else {
-		deciding := map[moderation.Category]bool{}
-		for _, cs := range v.Categories {
-			deciding[cs.Category] = cs.Action == v.Action
+		deciding := func(c moderation.Category) bool {
+			return slices.ContainsFunc(v.Categories, func(cs moderation.CategoryScore) bool { return cs.Category == c && cs.Action == v.Action })
 		}
 		for _, m := range v.Matches {
-			if deciding[m.Category] && m.Score > 0 {
-				has[moderation.SourceRules] = true
+			if !has[0] && m.Score > 0 && deciding(m.Category) {
+				mark(moderation.SourceRules)
 			}
 		}
 		for _, s := range v.Signals {
-			if deciding[s.Category] && s.Score > 0 {
-				has[signalSource(s.Name)] = true
+			if s.Score > 0 && deciding(s.Category) {
+				mark(signalSource(s.Name))
 			}
 		}
 	}
-	var out []string
-	for _, s := range []string{moderation.SourceRules, moderation.SourceHashBank, moderation.SourceLinear, moderation.SourceClassifier} {
-		if has[s] {
-			out = append(out, s)
+	out := make([]string, 0, len(sourceOrder))
+	for i, src := range sourceOrder {
+		if has[i] {
+			out = append(out, src)
 		}
 	}
 	return out
