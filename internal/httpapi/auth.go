@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"slices"
 	"strings"
@@ -142,13 +143,54 @@ type hashedKey struct {
 	hash       [sha256.Size]byte
 }
 
-func hashKeys(keys []Key) []hashedKey {
+// Keyring checks callers' keys: the API's bearer keys, and the key a
+// moderator signs in to the console with. It is safe for concurrent use.
+type Keyring struct{ keys []hashedKey }
+
+// NewKeyring returns a Keyring of keys; none means development mode.
+func NewKeyring(keys []Key) *Keyring {
 	hk := make([]hashedKey, len(keys))
 	for i, k := range keys {
 		hk[i] = hashedKey{name: k.Name, role: k.Role, hash: sha256.Sum256([]byte(k.Secret))}
 	}
-	return hk
+	return &Keyring{keys: hk}
 }
+
+// Authenticate returns the name and role of the key secret, for request r.
+// Without keys (development mode) a direct loopback caller is admin
+// whatever it sends and everyone else is refused. Errors are
+// *moderation.Error EUNAUTHORIZED with a message for the caller; they never
+// contain the secret.
+func (k *Keyring) Authenticate(r *http.Request, secret string) (name, role string, err error) {
+	if len(k.keys) == 0 {
+		if !isLoopback(r.RemoteAddr) {
+			return "", "", moderation.Errorf(moderation.EUNAUTHORIZED, "aup runs without API keys; only loopback clients are accepted; set AUP_API_KEYS")
+		}
+		// Behind a proxy on the same host every request comes from
+		// loopback; a forwarding header gives that away.
+		for _, h := range proxyHeaders {
+			if r.Header.Get(h) != "" {
+				return "", "", moderation.Errorf(moderation.EUNAUTHORIZED, "aup runs without API keys; only direct loopback clients are accepted and this request came through a proxy (%s); set AUP_API_KEYS", h)
+			}
+		}
+		return devKeyName, RoleAdmin, nil
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(secret)))
+	match := -1
+	for i := range k.keys {
+		// No early exit: every request costs the same number of comparisons.
+		if subtle.ConstantTimeCompare(sum[:], k.keys[i].hash[:]) == 1 {
+			match = i
+		}
+	}
+	if match < 0 {
+		return "", "", moderation.Errorf(moderation.EUNAUTHORIZED, "invalid API key")
+	}
+	return k.keys[match].name, k.keys[match].role, nil
+}
+
+// DevelopmentMode reports whether there are no keys.
+func (k *Keyring) DevelopmentMode() bool { return len(k.keys) == 0 }
 
 // devKeyName is the key name logged for loopback callers in development mode.
 const devKeyName = "dev-loopback"
@@ -174,21 +216,11 @@ func (s *Server) require(roles ...string) echo.MiddlewareFunc {
 	}
 }
 
-// authenticate returns the name and role of the caller's key.
+// authenticate returns the name and role of the caller's bearer key.
 func (s *Server) authenticate(c echo.Context) (name, role string, err error) {
 	r := c.Request()
-	if len(s.keys) == 0 {
-		if !isLoopback(r.RemoteAddr) {
-			return "", "", moderation.Errorf(moderation.EUNAUTHORIZED, "aup runs without API keys; only loopback clients are accepted; set AUP_API_KEYS")
-		}
-		// Behind a proxy on the same host every request comes from
-		// loopback; a forwarding header gives that away.
-		for _, h := range proxyHeaders {
-			if r.Header.Get(h) != "" {
-				return "", "", moderation.Errorf(moderation.EUNAUTHORIZED, "aup runs without API keys; only direct loopback clients are accepted and this request came through a proxy (%s); set AUP_API_KEYS", h)
-			}
-		}
-		return devKeyName, RoleAdmin, nil
+	if s.keys.DevelopmentMode() {
+		return s.keys.Authenticate(r, "")
 	}
 	h := r.Header.Get(echo.HeaderAuthorization)
 	if h == "" {
@@ -198,18 +230,7 @@ func (s *Server) authenticate(c echo.Context) (name, role string, err error) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return "", "", moderation.Errorf(moderation.EUNAUTHORIZED, "the Authorization header must use the Bearer scheme")
 	}
-	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
-	match := -1
-	for i := range s.keys {
-		// No early exit: every request costs the same number of comparisons.
-		if subtle.ConstantTimeCompare(sum[:], s.keys[i].hash[:]) == 1 {
-			match = i
-		}
-	}
-	if match < 0 {
-		return "", "", moderation.Errorf(moderation.EUNAUTHORIZED, "invalid API key")
-	}
-	return s.keys[match].name, s.keys[match].role, nil
+	return s.keys.Authenticate(r, token)
 }
 
 // proxyHeaders are the headers a reverse proxy adds.

@@ -87,6 +87,9 @@ type Config struct {
 	// Metrics serves GET /metrics (Prometheus exposition) to metrics and
 	// admin keys; without it the endpoint is not mounted.
 	Metrics http.Handler
+	// Console serves the moderator console under /console (it signs its
+	// users in itself); without it the console is not mounted.
+	Console http.Handler
 	// Logger receives the access log and errors (default slog.Default()). It
 	// is wrapped with LogHandler.
 	Logger *slog.Logger
@@ -102,7 +105,7 @@ type Server struct {
 	banksChanged  func()
 	ready         map[string]Checker
 	readyTimeout  time.Duration
-	keys          []hashedKey
+	keys          *Keyring
 	maxText       int
 	maxBatch      int
 	concurrency   int
@@ -147,7 +150,7 @@ func New(cfg Config) (*Server, error) {
 		banksChanged:  cfg.BanksChanged,
 		ready:         cfg.Ready,
 		readyTimeout:  orDefault(cfg.ReadyTimeout, DefaultReadyTimeout),
-		keys:          hashKeys(cfg.Keys),
+		keys:          NewKeyring(cfg.Keys),
 		maxText:       orDefault(cfg.MaxTextBytes, DefaultMaxTextBytes),
 		maxBatch:      orDefault(cfg.MaxBatch, DefaultMaxBatch),
 		concurrency:   orDefault(cfg.BatchConcurrency, runtime.GOMAXPROCS(0)),
@@ -191,6 +194,11 @@ func New(cfg Config) (*Server, error) {
 		e.POST("/v1/check/upload", s.checkUpload, s.require(RoleBackend))
 	}
 	e.POST("/v1/admin/rules/reload", s.reload, s.require(RoleAdmin))
+	if cfg.Console != nil {
+		h := echo.WrapHandler(cfg.Console)
+		e.Any("/console", h)
+		e.Any("/console/*", h)
+	}
 	if cfg.Metrics != nil {
 		e.GET("/metrics", serveMetrics(cfg.Metrics), s.require(RoleMetrics))
 	}
