@@ -39,8 +39,8 @@ type Outcome struct {
 	BanksChanged bool `json:"-"`
 }
 
-// allowed lists the actions each kind of case accepts.
-func allowed(c *moderation.Case) []moderation.DecisionAction {
+// Allowed lists the actions a case accepts, by its kind and target.
+func Allowed(c *moderation.Case) []moderation.DecisionAction {
 	switch {
 	case c.Kind == moderation.KindAppeal:
 		return []moderation.DecisionAction{moderation.ActionReverse, moderation.ActionDismiss, moderation.ActionEscalate}
@@ -52,7 +52,7 @@ func allowed(c *moderation.Case) []moderation.DecisionAction {
 
 // validate checks req against the case it decides.
 func (req DecisionRequest) validate(c *moderation.Case) error {
-	acts := allowed(c)
+	acts := Allowed(c)
 	if !slices.Contains(acts, req.Action) {
 		names := make([]string, len(acts))
 		for i, a := range acts {
