@@ -11,17 +11,20 @@ import (
 	"github.com/aup-dev/aup/internal/moderation"
 )
 
-// enqueue puts an open case in its lane's queue.
+// enqueue puts an open case in its lane's queue and age index.
 func enqueue(t *txn, c *moderation.Case) {
 	c.Status = moderation.CaseOpen
 	c.Lease = nil
 	t.tx.Add(idxQueue(c.Lane), c.ID, queueScore(c))
+	t.tx.Add(idxAge(c.Lane), c.ID, float64(c.CreatedAt.UnixMilli()))
 }
 
-// dequeue takes a case out of every queue and the lease index.
+// dequeue takes a case out of every queue and age index and the lease
+// index.
 func dequeue(t *txn, c *moderation.Case) {
 	for _, l := range moderation.Lanes {
 		t.tx.Remove(idxQueue(l), c.ID)
+		t.tx.Remove(idxAge(l), c.ID)
 	}
 	t.tx.Remove(idxLeases, c.ID)
 }
