@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aup-dev/aup/internal/console"
 	"github.com/aup-dev/aup/internal/engine"
 	"github.com/aup-dev/aup/internal/httpapi"
 	"github.com/aup-dev/aup/internal/lingua"
@@ -45,6 +46,7 @@ type config struct {
 	ReportLimit     int
 	ReportWindow    time.Duration
 	UploadMemory    time.Duration
+	ConsoleSession  time.Duration
 	WebhookURL      string
 	WebhookSecret   string
 
@@ -90,6 +92,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		ReportLimit:     review.DefaultReportLimit,
 		ReportWindow:    review.DefaultReportWindow,
 		UploadMemory:    review.DefaultUploadMemory,
+		ConsoleSession:  console.DefaultSessionTTL,
 	}
 	if c.Addr == "" {
 		c.Addr, c.addrDefault = ":8080", true
@@ -161,7 +164,7 @@ func (c *config) loadReview(getenv func(string) string) error {
 	}{
 		{"AUP_LEASE", &c.Lease}, {"AUP_STRIKE_WINDOW", &c.StrikeWindow},
 		{"AUP_APPEAL_WINDOW", &c.AppealWindow}, {"AUP_REPORT_WINDOW", &c.ReportWindow},
-		{"AUP_UPLOAD_MEMORY", &c.UploadMemory},
+		{"AUP_UPLOAD_MEMORY", &c.UploadMemory}, {"AUP_CONSOLE_SESSION", &c.ConsoleSession},
 	} {
 		if *d.v, err = durationVar(getenv, d.name, *d.v); err != nil {
 			return err
@@ -376,6 +379,7 @@ func (c *config) LogValue() slog.Value {
 		slog.String("appeal_window", c.AppealWindow.String()),
 		slog.String("report_limit", fmt.Sprintf("%d per %s", c.ReportLimit, c.ReportWindow)),
 		slog.String("upload_memory", c.UploadMemory.String()),
+		slog.String("console_session", c.ConsoleSession.String()),
 		slog.String("webhook", webhook),
 		slog.Any("classifier", c.Classifier),
 	)

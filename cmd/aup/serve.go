@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/aup-dev/aup/internal/console"
 	"github.com/aup-dev/aup/internal/engine"
 	"github.com/aup-dev/aup/internal/hashbank"
 	"github.com/aup-dev/aup/internal/httpapi"
@@ -145,6 +146,13 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	con, err := console.New(console.Config{
+		Desk: desk, Screener: eng, Keys: httpapi.NewKeyring(cfg.Keys), Sessions: records,
+		SessionTTL: cfg.ConsoleSession, MaxTextBytes: cfg.MaxTextBytes, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
 	api, err := httpapi.New(httpapi.Config{
 		Screener:       eng,
 		Reloader:       reloader,
@@ -157,6 +165,7 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 		MaxUploadBytes: int64(cfg.MaxUploadBytes),
 		UploadDir:      cfg.UploadDir,
 		Metrics:        promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}),
+		Console:        con,
 		Logger:         log,
 	})
 	if err != nil {
