@@ -130,7 +130,9 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Scripts and styles from aup itself only; no framing, no referrer.
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: under no-referrer browsers send
+	// "Origin: null" with the console's own forms.
+	h.Set("Referrer-Policy", "same-origin")
 	if r.Method == http.MethodPost {
 		r.Body = http.MaxBytesReader(w, r.Body, c.maxFormBytes())
 		if !sameOrigin(r) {
@@ -146,8 +148,11 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // are the main defence; this refuses the rest early).
 func sameOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
-	if origin == "" || origin == "null" {
-		return origin == ""
+	switch origin {
+	case "":
+		return true
+	case "null": // an opaque origin: believe the browser's own label
+		return r.Header.Get("Sec-Fetch-Site") == "same-origin"
 	}
 	u, err := url.Parse(origin)
 	return err == nil && u.Host == r.Host

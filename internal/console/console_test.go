@@ -241,6 +241,7 @@ func TestFormsNeedTheSessionsToken(t *testing.T) {
 		{"no token", url.Values{}, nil},
 		{"a wrong token", url.Values{"csrf": {"forged"}}, nil},
 		{"another origin", url.Values{"csrf": {csrfOf(t, b.get("/console/").body)}}, map[string]string{"Origin": "https://evil.example"}},
+		{"an opaque origin from another site", url.Values{"csrf": {csrfOf(t, b.get("/console/").body)}}, map[string]string{"Origin": "null", "Sec-Fetch-Site": "cross-site"}},
 	} {
 		if r := b.do(http.MethodPost, "/console/claim", tc.form, tc.header); r.status != http.StatusForbidden {
 			t.Errorf("%s: %d, want 403", tc.name, r.status)
@@ -248,6 +249,12 @@ func TestFormsNeedTheSessionsToken(t *testing.T) {
 	}
 	if r := b.post("/console/", "/console/claim", url.Values{}); r.status != http.StatusSeeOther {
 		t.Errorf("with the token: %d", r.status)
+	}
+	// What a browser sends with a same-origin form under some referrer
+	// policies.
+	form := url.Values{"csrf": {csrfOf(t, b.get("/console/").body)}}
+	if r := b.do(http.MethodPost, "/console/claim", form, map[string]string{"Origin": "null", "Sec-Fetch-Site": "same-origin"}); r.status != http.StatusSeeOther {
+		t.Errorf("a same-origin form with an opaque origin: %d", r.status)
 	}
 }
 
@@ -306,7 +313,7 @@ func TestClaimDecideAndAppeal(t *testing.T) {
 	}
 	page = alice.get("/console/cases/" + appeal.ID).body
 	if !strings.Contains(page, `id="own-appeal"`) || strings.Contains(page, `id="decide"`) || strings.Contains(page, `id="claim"`) ||
-		!strings.Contains(page, `id="original-decider">alice<`) {
+		!strings.Contains(page, `id="original-decider">alice<`) || !strings.Contains(page, `data-rule="harassment.test.idiot"`) {
 		t.Errorf("alice's view of the appeal: %.3000s", page)
 	}
 	if r := alice.post("/console/", "/console/cases/"+appeal.ID+"/claim", url.Values{}); r.status != http.StatusForbidden {

@@ -148,9 +148,13 @@ type caseData struct {
 	OwnAppeal   bool
 	Actions     []actionButton
 	Chosen      map[moderation.Category]bool
-	Categories  []moderation.Category
+	Policy      []moderation.Category // every category, for the decision form
+	Upsetting   []moderation.Category // the case's distressing categories
 	LeaseLeft   string
-	Reason      string // as typed, when a decision was refused
+	// Content is the text shown: the case's, or for an appeal the text of
+	// the case the appealed decision closed.
+	Content string
+	Reason  string // as typed, when a decision was refused
 }
 
 type actionButton struct {
@@ -179,15 +183,29 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request, s *session, s
 		c.fail(w, r, s, err)
 		return
 	}
-	d := caseData{CaseView: cv, Categories: moderation.Categories, Chosen: map[moderation.Category]bool{}, Reason: reason}
+	d := caseData{CaseView: cv, Policy: moderation.Categories, Chosen: map[moderation.Category]bool{}, Reason: reason, Content: cv.Text}
 	for _, cat := range cv.Categories {
 		d.Chosen[cat] = true
-		d.Distressing = d.Distressing || slices.Contains(distressing, cat)
+		if slices.Contains(distressing, cat) {
+			d.Upsetting = append(d.Upsetting, cat)
+		}
 	}
-	if cv.Verdict != nil {
-		d.Segments = segments(cv.Text, cv.Verdict.Matches)
+	verdict := cv.Verdict
+	if cv.Kind == moderation.KindAppeal && cv.Appealed != nil && cv.Text == "" {
+		if orig, err := c.cfg.Desk.Case(r.Context(), cv.Appealed.CaseID); err == nil {
+			d.Content, verdict = orig.Text, orig.Verdict
+			for _, cat := range orig.Categories {
+				if slices.Contains(distressing, cat) && !slices.Contains(d.Upsetting, cat) {
+					d.Upsetting = append(d.Upsetting, cat)
+				}
+			}
+		}
+	}
+	d.Distressing = len(d.Upsetting) > 0
+	if verdict != nil {
+		d.Segments = segments(d.Content, verdict.Matches)
 	} else {
-		d.Segments = []segment{{Text: cv.Text}}
+		d.Segments = []segment{{Text: d.Content}}
 	}
 	d.OwnAppeal = cv.Kind == moderation.KindAppeal && cv.OriginalDecider == s.Name
 	d.Mine = cv.Status == moderation.CaseClaimed && cv.Lease != nil && cv.Lease.Moderator == s.Name && !d.OwnAppeal
