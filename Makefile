@@ -68,5 +68,11 @@ bench-review:
 bench-upload:
 	./scripts/bench-upload.sh
 
+## screenshots: the moderator console's pages, through a headless Chromium, as
+## PNGs in docs/ (TestConsole with AUP_SCREENSHOTS; needs chromium and redis-server)
+.PHONY: screenshots
+screenshots:
+	AUP_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run '^TestConsole$$' ./cmd/aup/
+
 clean:
 	rm -rf bin
