@@ -47,6 +47,9 @@ type Authenticator interface {
 	// message may be shown; in development mode it may accept any secret
 	// from a loopback browser.
 	Authenticate(r *http.Request, secret string) (name, role string, err error)
+	// Has reports whether the key a session was opened with is still
+	// configured with that role.
+	Has(name, role string) bool
 }
 
 // DefaultSessionTTL is how long a sign-in lasts.
@@ -117,7 +120,7 @@ func New(cfg Config) (*Console, error) {
 	c.mux.HandleFunc("POST /console/cases/{id}/decide", c.signedIn(c.decide))
 	c.mux.HandleFunc("GET /console/playground", c.signedIn(c.playground))
 	c.mux.HandleFunc("POST /console/playground", c.signedIn(c.playground))
-	c.mux.HandleFunc("GET /console/audit", c.signedIn(c.audit))
+	c.mux.HandleFunc("GET /console/audit", c.signedIn(c.adminOnly(c.audit)))
 	c.mux.HandleFunc("GET /console/users", c.signedIn(c.users))
 	return c, nil
 }
@@ -147,12 +150,17 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the browser says where it comes from (SameSite=Strict and the CSRF token
 // are the main defence; this refuses the rest early).
 func sameOrigin(r *http.Request) bool {
+	// Browsers label every request with where it comes from; behind a
+	// reverse proxy that rewrites Host, that label is the one to trust.
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin" || site == "none"
+	}
 	origin := r.Header.Get("Origin")
 	switch origin {
 	case "":
 		return true
-	case "null": // an opaque origin: believe the browser's own label
-		return r.Header.Get("Sec-Fetch-Site") == "same-origin"
+	case "null":
+		return false
 	}
 	u, err := url.Parse(origin)
 	return err == nil && u.Host == r.Host
@@ -161,7 +169,7 @@ func sameOrigin(r *http.Request) bool {
 // page is what every page template gets.
 type page struct {
 	Title   string
-	Session *session
+	Session *session // nil on the sign-in page
 	Flash   string
 	Error   string
 	Data    any
@@ -213,6 +221,18 @@ func statusOf(err error) (int, string) {
 		return http.StatusServiceUnavailable, moderation.ErrorMessage(err)
 	}
 	return http.StatusInternalServerError, "internal error; the request id is in the server log"
+}
+
+// adminOnly restricts a page to admin sessions, as the API restricts the
+// same data to admin keys.
+func (c *Console) adminOnly(h func(http.ResponseWriter, *http.Request, *session)) func(http.ResponseWriter, *http.Request, *session) {
+	return func(w http.ResponseWriter, r *http.Request, s *session) {
+		if s.Role != roleAdmin {
+			c.render(w, r, http.StatusForbidden, "error", page{Title: "Forbidden", Session: s, Error: "the audit log is for admin keys"})
+			return
+		}
+		h(w, r, s)
+	}
 }
 
 // redirect sends the browser to path with 303 See Other.

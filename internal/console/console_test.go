@@ -54,6 +54,7 @@ const (
 	aliceKey   = "alice-key-0123456789"
 	bobKey     = "bob-key-0123456789ab"
 	backendKey = "backend-key-0123456789"
+	adminKey   = "admin-key-0123456789ab"
 )
 
 type env struct {
@@ -70,7 +71,7 @@ func start(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := []httpapi.Key{{Name: "alice", Role: "moderator", Secret: aliceKey}, {Name: "bob", Role: "moderator", Secret: bobKey}, {Name: "product", Role: "backend", Secret: backendKey}}
+	keys := []httpapi.Key{{Name: "alice", Role: "moderator", Secret: aliceKey}, {Name: "bob", Role: "moderator", Secret: bobKey}, {Name: "product", Role: "backend", Secret: backendKey}, {Name: "ops", Role: "admin", Secret: adminKey}}
 	con, err := console.New(console.Config{Desk: desk, Screener: wordScreener{}, Keys: httpapi.NewKeyring(keys), Sessions: store, SessionTTL: time.Hour, MaxTextBytes: 1000, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -204,12 +205,16 @@ func TestSignIn(t *testing.T) {
 func TestSessions(t *testing.T) {
 	e := start(t)
 	b := e.browser(t)
-	if r := b.get("/console/audit"); r.status != http.StatusSeeOther || r.location != "/console/login" {
+	if r := b.get("/console/users"); r.status != http.StatusSeeOther || r.location != "/console/login" {
 		t.Fatalf("signed out: %d to %q", r.status, r.location)
 	}
 	b.signIn(aliceKey)
-	if r := b.get("/console/audit"); r.status != http.StatusOK {
+	if r := b.get("/console/users"); r.status != http.StatusOK {
 		t.Fatalf("signed in: %d", r.status)
+	}
+	// The audit log is for admins, as in the API.
+	if r := b.get("/console/audit"); r.status != http.StatusForbidden || strings.Contains(b.get("/console/").body, `href="/console/audit"`) {
+		t.Errorf("a moderator's audit page: %d", r.status)
 	}
 	// Sign-out ends the session on the server, not only in this browser.
 	stolen := b.client.Jar.Cookies(mustURL(t, e.url+"/console/"))
@@ -332,7 +337,9 @@ func TestClaimDecideAndAppeal(t *testing.T) {
 	if av, _ := e.desk.Case(ctx, appeal.ID); av.Status != moderation.CaseClosed {
 		t.Errorf("appeal after bob's decision: %s", av.Status)
 	}
-	audit := bob.get("/console/audit?actor=bob").body
+	ops := e.browser(t)
+	ops.signIn(adminKey)
+	audit := ops.get("/console/audit?actor=bob").body
 	if !strings.Contains(audit, `class="entry"`) || strings.Contains(audit, ">alice<") {
 		t.Errorf("audit filtered by bob: %.1000s", audit)
 	}
@@ -368,7 +375,7 @@ func TestPlayground(t *testing.T) {
 func TestBadRequests(t *testing.T) {
 	e := start(t)
 	b := e.browser(t)
-	b.signIn(aliceKey)
+	b.signIn(adminKey)
 	for path, status := range map[string]int{
 		"/console/cases/case_nope":     http.StatusNotFound,
 		"/console/?lane=sideways":      http.StatusBadRequest,
@@ -398,4 +405,48 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+func TestNoStrandedCasesAndSafeLinks(t *testing.T) {
+	e := start(t)
+	ctx := t.Context()
+	for _, n := range []string{"n1", "n2", "n3"} {
+		_, _, err := e.desk.Submit(ctx, moderation.Report{ReporterID: "r-" + n, Target: moderation.Target{Type: moderation.TargetNote, ID: n, UserID: "u1"},
+			Category: moderation.Harassment, Text: "you idiot"})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := e.browser(t)
+	b.signIn(aliceKey)
+	first := b.post("/console/", "/console/claim", url.Values{}).location
+	if again := b.post("/console/", "/console/claim", url.Values{}).location; again != first {
+		t.Errorf("claim next while holding a case: %q, then %q", first, again)
+	}
+	id := strings.TrimPrefix(first, "/console/cases/")
+	form := url.Values{"action": {"remove"}, "reason": {"insult"}, "category": {"harassment"}, "form_id": {"same-form"}}
+	b.post(first, "/console/cases/"+id+"/decide", form)
+	// The same form again (the back button): the decision is not repeated
+	// and no further case is taken.
+	r := b.post("/console/", "/console/cases/"+id+"/decide", form)
+	if !strings.HasPrefix(r.location, "/console/cases/"+id+"?") || !strings.Contains(b.get(r.location).body, "(already done)") {
+		t.Errorf("a form sent twice: %q", r.location)
+	}
+	claimed, _, _ := e.desk.List(ctx, review.Filter{Status: moderation.CaseClaimed})
+	if len(claimed) != 1 {
+		t.Errorf("%d cases claimed after one decision sent twice; want the one next case", len(claimed))
+	}
+	if q := b.get("/console/?done=Your+session+expired&case=x"); strings.Contains(q.body, "session expired") {
+		t.Error("text from the URL was shown as a message")
+	}
+	long := url.Values{"action": {"keep"}, "reason": {strings.Repeat("x", 2001)}}
+	next := b.post("/console/", "/console/claim", url.Values{}).location
+	if r := b.post(next, next+"/decide", long); r.status != http.StatusBadRequest || !strings.Contains(r.body, "the limit is 2000") {
+		t.Errorf("a reason over 2000 bytes: %d", r.status)
+	}
+	ops := e.browser(t)
+	ops.signIn(adminKey)
+	if a := ops.get("/console/audit?actor=alice").body; !strings.Contains(a, `href="/console/audit?actor=alice&amp;after=`) {
+		t.Errorf("the audit's next link is not a plain link: %.200s", a[strings.Index(a, "audit-next")-20:])
+	}
 }

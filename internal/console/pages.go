@@ -1,8 +1,11 @@
 package console
 
 import (
+	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,7 +19,7 @@ import (
 type queueData struct {
 	Lanes      []laneRow
 	Cases      []moderation.Case
-	Next       string // the query of the next page, "" at the end
+	Next       template.URL // the next page, "" at the end
 	Kind       string
 	Category   string
 	Lane       string
@@ -93,27 +96,27 @@ func (c *Console) queue(w http.ResponseWriter, r *http.Request, s *session) {
 			}
 		}
 		nq.Set("offset", strconv.Itoa(next))
-		d.Next = nq.Encode()
+		d.Next = template.URL("/console/?" + nq.Encode()) //nolint:gosec // built here from checked values, encoded
 	}
 	c.render(w, r, http.StatusOK, "queue", page{Title: "Queue", Session: s, Flash: flash(q), Data: d})
 }
 
-// claimNext claims the most urgent case the moderator may take and opens it.
+// claimNext opens the case the moderator holds, or claims the most urgent
+// one they may take: pressing "claim next" twice never strands a case.
 func (c *Console) claimNext(w http.ResponseWriter, r *http.Request, s *session) {
-	c.openNext(w, r, s, "")
+	c.openNext(w, r, s, url.Values{})
 }
 
-// openNext claims the next case and redirects to it, or to the queue with
-// done (what was just done) and a note that the queue is empty.
-func (c *Console) openNext(w http.ResponseWriter, r *http.Request, s *session, done string) {
-	cs, ok, err := c.cfg.Desk.Claim(r.Context(), s.Name, nil)
+// openNext opens the moderator's next case and redirects to it, or to the
+// queue with a note that it is empty; q says what was just done.
+func (c *Console) openNext(w http.ResponseWriter, r *http.Request, s *session, q url.Values) {
+	cs, ok, err := c.held(r, s)
+	if err == nil && !ok {
+		cs, ok, err = c.cfg.Desk.Claim(r.Context(), s.Name, nil)
+	}
 	if err != nil {
 		c.fail(w, r, s, err)
 		return
-	}
-	q := url.Values{}
-	if done != "" {
-		q.Set("done", done)
 	}
 	path := "/console/cases/" + url.PathEscape(cs.ID)
 	if !ok {
@@ -126,11 +129,30 @@ func (c *Console) openNext(w http.ResponseWriter, r *http.Request, s *session, d
 	redirect(w, r, path)
 }
 
-// flash is the message a redirect asked the next page to show.
+// held returns a case the moderator holds the lease of, if any.
+func (c *Console) held(r *http.Request, s *session) (moderation.Case, bool, error) {
+	cases, _, err := c.cfg.Desk.List(r.Context(), review.Filter{Status: moderation.CaseClaimed})
+	for _, cs := range cases {
+		if cs.Lease != nil && cs.Lease.Moderator == s.Name {
+			return cs, true, nil
+		}
+	}
+	return moderation.Case{}, false, err
+}
+
+// idRE is the form of the ids aup makes ("case_1a2b...").
+var idRE = regexp.MustCompile(`^[a-z]+_[0-9a-z]{1,40}$`)
+
+// flash is the message a redirect asked the next page to show, built from
+// what it names (an action on a case), never from text in the URL.
 func flash(q url.Values) string {
 	var parts []string
-	if d := q.Get("done"); d != "" && len(d) < 200 {
-		parts = append(parts, d+".")
+	if a, id := moderation.DecisionAction(q.Get("done")), q.Get("case"); shortcuts[a] != "" && idRE.MatchString(id) {
+		msg := "Case " + id + ": " + string(a)
+		if q.Get("replayed") != "" {
+			msg += " (already done)"
+		}
+		parts = append(parts, msg+".")
 	}
 	if q.Get("empty") != "" {
 		parts = append(parts, "No case is waiting for you: the queue is empty (appeals against your own decisions go to others).")
@@ -194,6 +216,7 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request, s *session, s
 	if cv.Kind == moderation.KindAppeal && cv.Appealed != nil && cv.Text == "" {
 		if orig, err := c.cfg.Desk.Case(r.Context(), cv.Appealed.CaseID); err == nil {
 			d.Content, verdict = orig.Text, orig.Verdict
+			d.Verdict = orig.Verdict // the tables too, as the text is the original's
 			for _, cat := range orig.Categories {
 				if slices.Contains(distressing, cat) && !slices.Contains(d.Upsetting, cat) {
 					d.Upsetting = append(d.Upsetting, cat)
@@ -249,10 +272,16 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request, s *session) {
 	if f.Get("form_id") == "" || len(f.Get("form_id")) > 64 {
 		req.IdempotencyKey = ""
 	}
+	if len(req.Reason) > maxReason {
+		c.showCase(w, r, s, http.StatusBadRequest, fmt.Sprintf("the reason is %d bytes; the limit is %d", len(req.Reason), maxReason), "")
+		return
+	}
 	for _, cat := range f["category"] {
-		if moderation.Category(cat).Valid() {
-			req.Categories = append(req.Categories, moderation.Category(cat))
+		if !moderation.Category(cat).Valid() {
+			c.showCase(w, r, s, http.StatusBadRequest, fmt.Sprintf("%q is not a policy category", cat), req.Reason)
+			return
 		}
+		req.Categories = append(req.Categories, moderation.Category(cat))
 	}
 	if req.Action == moderation.ActionSuspend {
 		days, err := strconv.Atoi(f.Get("suspend_days"))
@@ -267,18 +296,25 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request, s *session) {
 		c.showCase(w, r, s, errStatus(err), moderation.ErrorMessage(err), req.Reason)
 		return
 	}
-	done := "Case " + id + ": " + string(req.Action)
+	q := url.Values{"done": {string(req.Action)}, "case": {id}}
 	if out.Replayed {
-		done += " (already done)"
+		// A form sent again (back button, double click): show the case as
+		// it is rather than take another one.
+		q.Set("replayed", "1")
+		redirect(w, r, "/console/cases/"+url.PathEscape(id)+"?"+q.Encode())
+		return
 	}
 	c.log.InfoContext(r.Context(), "console decision", "key", s.Name, "case", id, "action", string(req.Action))
-	c.openNext(w, r, s, done)
+	c.openNext(w, r, s, q)
 }
 
 func errStatus(err error) int {
 	status, _ := statusOf(err)
 	return status
 }
+
+// maxReason is the longest decision reason, as the API allows.
+const maxReason = 2000
 
 // playgroundData is the rules playground: the text tried and its verdict.
 type playgroundData struct {
@@ -315,7 +351,7 @@ type auditData struct {
 	Entries []moderation.AuditEntry
 	Actor   string
 	Target  string
-	Next    string
+	Next    template.URL
 }
 
 func (c *Console) audit(w http.ResponseWriter, r *http.Request, s *session) {
@@ -327,7 +363,9 @@ func (c *Console) audit(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	d.Entries = entries
-	if len(entries) == 100 {
+	// The desk stops a filtered read after a bounded scan: a page may be
+	// short and still have later entries, so the link follows the cursor.
+	if cursor != "" && cursor != q.Get("after") {
 		nq := url.Values{"after": {cursor}}
 		if d.Actor != "" {
 			nq.Set("actor", d.Actor)
@@ -335,7 +373,7 @@ func (c *Console) audit(w http.ResponseWriter, r *http.Request, s *session) {
 		if d.Target != "" {
 			nq.Set("target", d.Target)
 		}
-		d.Next = nq.Encode()
+		d.Next = template.URL("/console/audit?" + nq.Encode()) //nolint:gosec // built here, encoded
 	}
 	c.render(w, r, http.StatusOK, "audit", page{Title: "Audit log", Session: s, Data: d})
 }

@@ -68,8 +68,8 @@ func (c *Console) session(r *http.Request) (*session, error) {
 	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, err
 	}
-	if !c.cfg.Now().Before(s.Expires) {
-		return nil, nil
+	if !c.cfg.Now().Before(s.Expires) || !c.cfg.Keys.Has(s.Name, s.Role) {
+		return nil, nil // expired, or its key was removed or changed role
 	}
 	return &s, nil
 }
@@ -159,12 +159,12 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	}
 	name, role, err := c.cfg.Keys.Authenticate(r, r.PostForm.Get("key"))
 	if err != nil {
-		c.log.InfoContext(r.Context(), "console sign-in refused")
+		c.log.InfoContext(r.Context(), "console sign-in refused", "remote", r.RemoteAddr)
 		c.renderLogin(w, r, http.StatusUnauthorized, moderation.ErrorMessage(err))
 		return
 	}
 	if !slices.Contains([]string{roleModerator, roleAdmin}, role) {
-		c.log.InfoContext(r.Context(), "console sign-in refused: role", "key", name, "role", role)
+		c.log.InfoContext(r.Context(), "console sign-in refused: role", "key", name, "role", role, "remote", r.RemoteAddr)
 		c.renderLogin(w, r, http.StatusForbidden, "key '"+name+"' has role "+role+"; the console is for moderator and admin keys")
 		return
 	}

@@ -166,6 +166,11 @@ func (k *Keyring) Authenticate(r *http.Request, secret string) (name, role strin
 		if !isLoopback(r.RemoteAddr) {
 			return "", "", moderation.Errorf(moderation.EUNAUTHORIZED, "aup runs without API keys; only loopback clients are accepted; set AUP_API_KEYS")
 		}
+		// A page on another site whose name was rebound to 127.0.0.1 (DNS
+		// rebinding) reaches a loopback peer too, under its own Host.
+		if !loopbackHost(r.Host) {
+			return "", "", moderation.Errorf(moderation.EUNAUTHORIZED, "aup runs without API keys; only requests to localhost or a loopback address are accepted; set AUP_API_KEYS")
+		}
 		// Behind a proxy on the same host every request comes from
 		// loopback; a forwarding header gives that away.
 		for _, h := range proxyHeaders {
@@ -191,6 +196,15 @@ func (k *Keyring) Authenticate(r *http.Request, secret string) (name, role strin
 
 // DevelopmentMode reports whether there are no keys.
 func (k *Keyring) DevelopmentMode() bool { return len(k.keys) == 0 }
+
+// Has reports whether a key named name with role is still configured: a
+// console session lives only as long as the key it was opened with.
+func (k *Keyring) Has(name, role string) bool {
+	if len(k.keys) == 0 {
+		return name == devKeyName && role == RoleAdmin
+	}
+	return slices.ContainsFunc(k.keys, func(h hashedKey) bool { return h.name == name && h.role == role })
+}
 
 // devKeyName is the key name logged for loopback callers in development mode.
 const devKeyName = "dev-loopback"
@@ -235,6 +249,20 @@ func (s *Server) authenticate(c echo.Context) (name, role string, err error) {
 
 // proxyHeaders are the headers a reverse proxy adds.
 var proxyHeaders = []string{"Forwarded", "X-Forwarded-For", "X-Real-Ip"}
+
+// loopbackHost reports whether a Host header names this machine:
+// localhost or a loopback address, with or without a port.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
 
 // isLoopback reports whether the network peer address is a loopback address.
 func isLoopback(remoteAddr string) bool {

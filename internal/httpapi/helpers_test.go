@@ -176,6 +176,9 @@ func (ts *testServer) do(t *testing.T, r request) response {
 		req.Header.Set("Authorization", "Bearer "+r.key)
 	}
 	for k, v := range r.header {
+		if k == "Host" { // the client sends req.Host, not the header
+			req.Host = v
+		}
 		req.Header.Set(k, v)
 	}
 	res, err := ts.Client().Do(req)

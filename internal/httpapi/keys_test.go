@@ -78,3 +78,18 @@ func TestKeyDoesNotPrintItsSecret(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyringHas(t *testing.T) {
+	k := httpapi.NewKeyring([]httpapi.Key{{Name: "alice", Role: "moderator", Secret: "alice-key-0123456789"}})
+	for _, tc := range []struct {
+		name, role string
+		want       bool
+	}{{"alice", "moderator", true}, {"alice", "admin", false}, {"bob", "moderator", false}} {
+		if got := k.Has(tc.name, tc.role); got != tc.want {
+			t.Errorf("Has(%s, %s) = %v", tc.name, tc.role, got)
+		}
+	}
+	if dev := httpapi.NewKeyring(nil); !dev.Has("dev-loopback", "admin") || dev.Has("alice", "moderator") {
+		t.Error("development mode: only the loopback admin")
+	}
+}

@@ -594,6 +594,15 @@ func TestDevMode(t *testing.T) {
 			wantError(t, res, http.StatusUnauthorized, "unauthorized", "came through a proxy", "set AUP_API_KEYS")
 		}
 	})
+	t.Run("another site's name rebound to loopback is refused", func(t *testing.T) {
+		ts := startServer(t, noKeys)
+		for host, ok := range map[string]bool{"evil.example": false, "evil.example:8080": false, "localhost:8080": true, "[::1]:8080": true, "127.0.0.1": true} {
+			res := ts.do(t, request{method: http.MethodPost, path: "/v1/check", header: map[string]string{"Host": host}, body: strings.NewReader(`{"text":"a"}`)})
+			if (res.status == http.StatusOK) != ok {
+				t.Errorf("Host %s: %d", host, res.status)
+			}
+		}
+	})
 	t.Run("other addresses are refused", func(t *testing.T) {
 		// The test cannot own a non-loopback address, so the request is
 		// relabelled as coming from one on its way into the handler.

@@ -5,8 +5,10 @@ document.addEventListener("DOMContentLoaded", () => {
   const reveal = document.getElementById("reveal");
   if (reveal) {
     reveal.addEventListener("click", () => {
-      document.getElementById("case-text").classList.remove("blurred");
+      const text = document.getElementById("case-text");
+      text.classList.remove("blurred");
       reveal.remove();
+      text.focus();
     });
   }
   const form = document.getElementById("decide");
@@ -19,6 +21,14 @@ document.addEventListener("DOMContentLoaded", () => {
     action.value = button.value;
     reason.focus();
   };
+  // Single-key shortcuts can be turned off (WCAG 2.1.4); the choice is
+  // remembered in this browser.
+  const toggle = document.getElementById("shortcuts-toggle");
+  const enabled = () => localStorage.getItem("aup.shortcuts") !== "off";
+  if (toggle) {
+    toggle.checked = enabled();
+    toggle.addEventListener("change", () => localStorage.setItem("aup.shortcuts", toggle.checked ? "on" : "off"));
+  }
   const typing = (el) => el && (el.tagName === "TEXTAREA" || el.tagName === "INPUT" || el.tagName === "SELECT" || el.isContentEditable);
   document.addEventListener("keydown", (e) => {
     if (form && (e.ctrlKey || e.metaKey) && e.key === "Enter" && form.contains(document.activeElement)) {
@@ -27,7 +37,7 @@ document.addEventListener("DOMContentLoaded", () => {
       form.requestSubmit(buttons.find((b) => b.value === action.value));
       return;
     }
-    if (e.ctrlKey || e.metaKey || e.altKey || typing(document.activeElement)) { return; }
+    if (e.ctrlKey || e.metaKey || e.altKey || typing(document.activeElement) || !enabled()) { return; }
     const b = buttons.find((x) => x.dataset.key === e.key);
     if (b) { e.preventDefault(); choose(b); return; }
     if (e.key === "j") {
