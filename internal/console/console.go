@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aup-dev/aup/internal/httpapi"
 	"github.com/aup-dev/aup/internal/moderation"
 	"github.com/aup-dev/aup/internal/review"
 )
@@ -203,24 +204,14 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, s *session, err e
 	c.render(w, r, status, "error", page{Title: http.StatusText(status), Session: s, Error: msg})
 }
 
-// statusOf maps an error onto an HTTP status and a message that is safe to
-// show.
+// statusOf maps an error onto the API's HTTP status for its code and a
+// message that is safe to show.
 func statusOf(err error) (int, string) {
-	switch moderation.ErrorCode(err) {
-	case moderation.EINVALID:
-		return http.StatusBadRequest, moderation.ErrorMessage(err)
-	case moderation.ENOTFOUND:
-		return http.StatusNotFound, moderation.ErrorMessage(err)
-	case moderation.ECONFLICT:
-		return http.StatusConflict, moderation.ErrorMessage(err)
-	case moderation.EFORBIDDEN:
-		return http.StatusForbidden, moderation.ErrorMessage(err)
-	case moderation.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge, moderation.ErrorMessage(err)
-	case moderation.EUNAVAILABLE, moderation.ERATELIMIT:
-		return http.StatusServiceUnavailable, moderation.ErrorMessage(err)
+	status := httpapi.Status(moderation.ErrorCode(err))
+	if status == http.StatusInternalServerError {
+		return status, "internal error; the request id is in the server log"
 	}
-	return http.StatusInternalServerError, "internal error; the request id is in the server log"
+	return status, moderation.ErrorMessage(err)
 }
 
 // adminOnly restricts a page to admin sessions, as the API restricts the

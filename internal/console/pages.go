@@ -272,10 +272,6 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request, s *session) {
 	if f.Get("form_id") == "" || len(f.Get("form_id")) > 64 {
 		req.IdempotencyKey = ""
 	}
-	if len(req.Reason) > maxReason {
-		c.showCase(w, r, s, http.StatusBadRequest, fmt.Sprintf("the reason is %d bytes; the limit is %d", len(req.Reason), maxReason), "")
-		return
-	}
 	for _, cat := range f["category"] {
 		if !moderation.Category(cat).Valid() {
 			c.showCase(w, r, s, http.StatusBadRequest, fmt.Sprintf("%q is not a policy category", cat), req.Reason)
@@ -312,9 +308,6 @@ func errStatus(err error) int {
 	status, _ := statusOf(err)
 	return status
 }
-
-// maxReason is the longest decision reason, as the API allows.
-const maxReason = 2000
 
 // playgroundData is the rules playground: the text tried and its verdict.
 type playgroundData struct {

@@ -33,6 +33,15 @@ var statusByCode = map[string]int{
 	moderation.EINTERNAL:      http.StatusInternalServerError,
 }
 
+// Status is the HTTP status of an error code (500 for one it does not
+// know): the console answers with the same statuses as the API.
+func Status(code string) int {
+	if status, ok := statusByCode[code]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
+}
+
 // codeByStatus is statusByCode inverted, for errors raised by Echo itself.
 var codeByStatus = func() map[int]string {
 	m := make(map[int]string, len(statusByCode))

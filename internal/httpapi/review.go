@@ -23,7 +23,6 @@ import (
 // Limits on the free text of the review endpoints, in characters.
 const (
 	maxExplanation = 4000
-	maxReason      = 2000
 	maxStatement   = 5000
 )
 
@@ -374,7 +373,7 @@ func (r decisionFields) request(idemKey string) (review.DecisionRequest, error) 
 	if req.Categories, err = parseCategories(r.Categories); err != nil {
 		return req, err
 	}
-	if err := checkText("reason", r.Reason, maxReason, true); err != nil {
+	if err := checkText("reason", r.Reason, review.MaxReason, true); err != nil {
 		return req, err
 	}
 	if req.Action == moderation.ActionSuspend {
@@ -516,7 +515,7 @@ func (s *Server) suspend(c echo.Context) error {
 	if err := decodeBody(c, maxBodyBytes, &body, false); err != nil {
 		return err
 	}
-	if err := checkText("reason", body.Reason, maxReason, true); err != nil {
+	if err := checkText("reason", body.Reason, review.MaxReason, true); err != nil {
 		return err
 	}
 	if body.Days == nil {
@@ -550,7 +549,7 @@ func (s *Server) lift(c echo.Context) error {
 		return err
 	}
 	reason := c.QueryParam("reason")
-	if err := checkText("reason", reason, maxReason, false); err != nil {
+	if err := checkText("reason", reason, review.MaxReason, false); err != nil {
 		return err
 	}
 	if reason == "" {

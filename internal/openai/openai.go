@@ -12,6 +12,7 @@
 package openai
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -88,17 +89,17 @@ func New(cfg Config) (*Classifier, error) {
 		}
 		cfg.Model = DefaultModerationModel
 	}
-	cfg.BaseURL = strings.TrimRight(orDefault(cfg.BaseURL, DefaultBaseURL), "/")
-	cfg.Timeout = orDefault(cfg.Timeout, DefaultTimeout)
-	cfg.Budget = orDefault(cfg.Budget, DefaultBudget)
+	cfg.BaseURL = strings.TrimRight(cmp.Or(cfg.BaseURL, DefaultBaseURL), "/")
+	cfg.Timeout = cmp.Or(cfg.Timeout, DefaultTimeout)
+	cfg.Budget = cmp.Or(cfg.Budget, DefaultBudget)
 	switch {
 	case cfg.Retries == 0:
 		cfg.Retries = DefaultRetries
 	case cfg.Retries < 0:
 		cfg.Retries = 0
 	}
-	cfg.BreakerFailures = orDefault(cfg.BreakerFailures, DefaultBreakerFailures)
-	cfg.BreakerCooldown = orDefault(cfg.BreakerCooldown, DefaultBreakerCooldown)
+	cfg.BreakerFailures = cmp.Or(cfg.BreakerFailures, DefaultBreakerFailures)
+	cfg.BreakerCooldown = cmp.Or(cfg.BreakerCooldown, DefaultBreakerCooldown)
 	if cfg.Timeout < 0 || cfg.Budget < 0 || cfg.PerMinute < 0 || cfg.BreakerFailures < 0 || cfg.BreakerCooldown < 0 {
 		return nil, errors.New("openai: timeouts, the cap and the breaker settings must not be negative")
 	}
@@ -337,11 +338,3 @@ func backoff(attempt int) time.Duration {
 type malformedError struct{ what string }
 
 func (e *malformedError) Error() string { return "unreadable answer: " + e.what }
-
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
-}

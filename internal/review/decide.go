@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aup-dev/aup/internal/moderation"
 )
@@ -74,6 +75,10 @@ func (req DecisionRequest) validate(c *moderation.Case) error {
 	return nil
 }
 
+// MaxReason is the most characters a decision's reason may have: it goes
+// into the audit log, the statement of reasons and the product's events.
+const MaxReason = 2000
+
 // Decide carries out a moderator's decision on a case they hold the lease
 // of. A retried request (the same idempotency key, or the same action on a
 // case the same moderator already decided) returns the first result with
@@ -125,6 +130,9 @@ func (d *Desk) DecideBulk(ctx context.Context, moderator string, ids []string, r
 func (d *Desk) decide(ctx context.Context, moderator, caseID string, req DecisionRequest, unclaimed bool) (Outcome, error) {
 	if strings.TrimSpace(req.Reason) == "" {
 		return Outcome{}, moderation.Errorf(moderation.EINVALID, "reason is required: say why, for the record and the statement of reasons")
+	}
+	if n := utf8.RuneCountInString(req.Reason); n > MaxReason {
+		return Outcome{}, moderation.Errorf(moderation.EINVALID, "reason is %d characters; the limit is %d", n, MaxReason)
 	}
 	var out Outcome
 	err := d.update(ctx, func(t *txn) error {
