@@ -50,6 +50,7 @@ func (d *Desk) Appeal(ctx context.Context, userID, decisionID, statement string)
 		saveCase(t, nc)
 		t.put(keyAppeal+decisionID, nc.ID, 0)
 		t.audit(moderation.AuditEntry{Actor: "user:" + userID, Action: "appeal.received", TargetType: dec.Target.Type, TargetID: dec.Target.ID, CaseID: nc.ID, DecisionID: dec.ID})
+		t.stat(Stat{Kind: StatAppeal, Categories: dec.Categories})
 		c, created = *nc, true
 		return nil
 	})
@@ -86,6 +87,7 @@ func (d *Desk) applyAppeal(t *txn, c *moderation.Case, u *user, dec *moderation.
 			queueResolution(t, orig.CaseID, orig.ID) // its reports were not founded after all
 		}
 	}
+	t.stat(Stat{Kind: StatAppealDecided, Categories: orig.Categories, Outcome: outcome, Seconds: max(0, t.now.Sub(c.CreatedAt).Seconds())})
 	t.emit(moderation.EventAppealResolved, map[string]any{"case_id": c.ID, "user_id": orig.Target.UserID, "decision_id": orig.ID, "appeal_decision_id": dec.ID, "outcome": outcome, "reason": dec.Reason})
 	return unbanked, nil
 }

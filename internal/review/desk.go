@@ -121,22 +121,23 @@ func (d *Desk) now() time.Time { return d.cfg.Now().UTC() }
 // only at the end of a key, after a fixed prefix, so they cannot collide with
 // another kind of key.
 const (
-	idxClosed   = "closed" // closed cases by decision time (ms)
-	idxLeases   = "leases" // claimed cases by lease end (ms)
-	idxOutbox   = "outbox" // events by next attempt (ms)
-	logAudit    = "audit"
-	keyCase     = "case:"
-	keyReport   = "report:"
-	keyDec      = "decision:"
-	keyUser     = "user:"
-	keyRep      = "reporter:"
-	keyEvent    = "event:"
-	keyAppeal   = "appeal:"   // decision id → appeal case id
-	keyTarget   = "target:"   // target type:id → the open case about it
-	keyReportBy = "reportby:" // hash of reporter and target → report id
-	keyIdem     = "idem:"     // actor and idempotency key → decision id
-	ctrReports  = "reports:"  // reporter → reports in the current window
-	ctrClaiming = "claiming:" // case id → claimers trying it right now
+	idxClosed    = "closed"    // closed cases by decision time (ms)
+	idxDecisions = "decisions" // decisions by decision time (ms)
+	idxLeases    = "leases"    // claimed cases by lease end (ms)
+	idxOutbox    = "outbox"    // events by next attempt (ms)
+	logAudit     = "audit"
+	keyCase      = "case:"
+	keyReport    = "report:"
+	keyDec       = "decision:"
+	keyUser      = "user:"
+	keyRep       = "reporter:"
+	keyEvent     = "event:"
+	keyAppeal    = "appeal:"   // decision id → appeal case id
+	keyTarget    = "target:"   // target type:id → the open case about it
+	keyReportBy  = "reportby:" // hash of reporter and target → report id
+	keyIdem      = "idem:"     // actor and idempotency key → decision id
+	ctrReports   = "reports:"  // reporter → reports in the current window
+	ctrClaiming  = "claiming:" // case id → claimers trying it right now
 )
 
 func idxQueue(l moderation.Lane) string { return "queue:" + string(l) }

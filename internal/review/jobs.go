@@ -175,7 +175,9 @@ func applyToReport(t *txn, id string, dec moderation.Decision) error {
 	default:
 		rec.Rejected = max(0, rec.Rejected-1)
 	}
+	revised := r.Status == moderation.ReportResolved
 	resolve(&r.Report, dec)
+	t.stat(Stat{Kind: StatReportResolved, Categories: []moderation.Category{r.Category}, Outcome: r.Outcome, Seconds: max(0, dec.DecidedAt.Sub(r.CreatedAt).Seconds()), Revised: revised})
 	if r.Outcome == moderation.ReportUpheld {
 		rec.Upheld++
 	} else {

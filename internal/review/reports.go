@@ -99,6 +99,7 @@ func (d *Desk) Submit(ctx context.Context, r moderation.Report) (report moderati
 				t.put(keyRep+r.ReporterID, rec, 0)
 				t.tx.Add(idxCaseReports(report.CaseID), report.ID, float64(seq))
 				t.audit(moderation.AuditEntry{Actor: "reporter:" + r.ReporterID, Action: "report.received", TargetType: r.Target.Type, TargetID: r.Target.ID, CaseID: report.CaseID})
+				t.stat(Stat{Kind: StatReport, Categories: []moderation.Category{r.Category}})
 			}
 		}()
 
@@ -117,6 +118,7 @@ func (d *Desk) Submit(ctx context.Context, r moderation.Report) (report moderati
 				seq = latest.ReportCount
 				t.put(keyCase+latest.ID, latest, 0) // not saveCase: its place among closed cases stays
 				emitResolved(t, report, false)
+				t.stat(Stat{Kind: StatReportResolved, Categories: []moderation.Category{r.Category}, Outcome: report.Outcome, Existing: true})
 				created = true
 				return nil
 			}

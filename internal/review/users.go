@@ -191,6 +191,14 @@ func (d *Desk) suspend(t *txn, u *user, dec *moderation.Decision, days int) erro
 	dec.SuspendedUntil = s.Until
 	t.emit(moderation.EventUserSuspended, map[string]any{"user_id": uid, "suspension_id": s.ID, "until": s.Until, "reason": s.Reason, "decision_id": dec.ID})
 	t.audit(moderation.AuditEntry{Actor: dec.Moderator, Action: "user.suspended", TargetType: moderation.TargetUser, TargetID: uid, DecisionID: dec.ID, Reason: dec.Reason})
+	basis := BasisDecision
+	switch dec.CaseKind {
+	case "":
+		basis = BasisDirect
+	case moderation.KindSuspension:
+		basis = BasisStrikes
+	}
+	t.stat(Stat{Kind: StatSuspension, Categories: dec.Categories, Basis: basis, Indefinite: s.Until == nil})
 	return nil
 }
 
@@ -252,6 +260,8 @@ func (d *Desk) record(t *txn, u *user, dec *moderation.Decision) {
 		t.put(keyUser+uid, u, 0)
 	}
 	t.put(keyDec+dec.ID, dec, 0)
+	t.tx.Add(idxDecisions, dec.ID, float64(dec.DecidedAt.UnixMilli()))
+	t.stat(Stat{Kind: StatDecision, Action: dec.Action, Categories: dec.Categories, Source: decisionSource(dec), AutomatedDetection: dec.AutomatedDetection, ContentRemoved: dec.ContentRemoved})
 	t.emit(moderation.EventDecisionMade, decisionEvent(dec))
 	t.audit(moderation.AuditEntry{Actor: dec.Moderator, Action: "decision." + string(dec.Action), TargetType: dec.Target.Type, TargetID: dec.Target.ID, CaseID: dec.CaseID, DecisionID: dec.ID, Reason: dec.Reason})
 }
