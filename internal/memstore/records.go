@@ -166,6 +166,24 @@ func (r *Records) ReadLog(_ context.Context, log, after string, limit int) ([]re
 	return out, nil
 }
 
+// TrimLog deletes the entries of log whose id's milliseconds are less than
+// before.UnixMilli(). The log keeps its last id, so entries appended later
+// still get greater ids, as in a Redis stream.
+func (r *Records) TrimLog(_ context.Context, log string, before time.Time) (int64, error) {
+	ms := before.UnixMilli()
+	if ms <= 0 {
+		return 0, nil // no id is older than the epoch
+	}
+	cut := logID{ms: uint64(ms)}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l := r.logs[log]
+	if l == nil {
+		return 0, nil
+	}
+	return int64(l.trim(cut)), nil
+}
+
 // Incr adds one to the counter at key. A ttl that is not positive is
 // EINVALID.
 func (r *Records) Incr(_ context.Context, key string, ttl time.Duration) (int64, time.Duration, error) {
@@ -322,6 +340,7 @@ func cloneBytes(b []byte) []byte {
 // same millisecond or when the clock goes back.
 type recordLog struct {
 	entries []logEntry
+	last    logID // of the last entry appended, trimmed or not
 }
 
 type logEntry struct {
@@ -350,14 +369,32 @@ func parseLogID(s string) (logID, bool) {
 	return id, err1 == nil && err2 == nil
 }
 
+// append gives data the next id: now, unless that is not after the last id
+// (0-0 before the first entry, which no entry has, as in Redis).
 func (l *recordLog) append(now time.Time, data []byte) {
 	id := logID{ms: uint64(max(now.UnixMilli(), 0))}
-	if n := len(l.entries); n > 0 {
-		if last := l.entries[n-1].id; !last.less(id) {
-			id = logID{ms: last.ms, seq: last.seq + 1}
-		}
+	if !l.last.less(id) {
+		id = logID{ms: l.last.ms, seq: l.last.seq + 1}
 	}
+	l.last = id
 	l.entries = append(l.entries, logEntry{id: id, data: data})
+}
+
+// trim deletes the entries with ids less than cut and returns how many. The
+// memory of the deleted entries is released at once when what remains fills
+// less than half the array, and otherwise when append next grows it.
+func (l *recordLog) trim(cut logID) int {
+	i := sort.Search(len(l.entries), func(i int) bool { return !l.entries[i].id.less(cut) })
+	if i == 0 {
+		return 0
+	}
+	if rest := l.entries[i:]; len(rest) < cap(l.entries)/2 {
+		l.entries = slices.Clone(rest)
+	} else {
+		clear(l.entries[:i])
+		l.entries = rest
+	}
+	return i
 }
 
 // sortedIndex keeps members ordered by (score, member) in a list of sorted

@@ -226,6 +226,21 @@ func (r *Records) ReadLog(ctx context.Context, log, after string, limit int) ([]
 	return out, nil
 }
 
+// TrimLog deletes the entries of log whose id's milliseconds are less than
+// before.UnixMilli(), with one exact XTRIM MINID (Redis 6.2). The stream
+// keeps its last id, so entries appended later still get greater ids.
+func (r *Records) TrimLog(ctx context.Context, log string, before time.Time) (int64, error) {
+	ms := before.UnixMilli()
+	if ms <= 0 {
+		return 0, nil // no id is older than the epoch
+	}
+	n, err := r.client.XTrimMinID(ctx, r.logKey(log), strconv.FormatInt(ms, 10)+"-0").Result()
+	if err != nil {
+		return 0, unavailable("trim log", err)
+	}
+	return n, nil
+}
+
 // nextLogID returns the id that follows the stream id s, "" when s is the
 // last possible id, and false when s is not of the form "<ms>-<seq>". Asking
 // XRANGE from the next id rather than with an exclusive "(" works on Redis

@@ -41,6 +41,10 @@ type Store interface {
 	// ReadLog returns up to limit entries of log, oldest first, starting
 	// after the entry whose id is after ("" reads from the start).
 	ReadLog(ctx context.Context, log, after string, limit int) ([]LogEntry, error)
+	// TrimLog deletes the entries of log older than before (by their id's
+	// milliseconds) and returns how many it deleted. Trimming a log that
+	// does not exist deletes nothing.
+	TrimLog(ctx context.Context, log string, before time.Time) (int64, error)
 	// Incr adds one to the counter at key and returns its new value and the
 	// time until it expires. A counter that does not exist is created with
 	// value 1 and lifetime ttl; incrementing never extends the lifetime.

@@ -51,6 +51,8 @@ func TestRecords(t *testing.T, newStore func(t *testing.T) review.Store) {
 		{"invalid arguments", testRecordsInvalid},
 		{"log", testRecordsLog},
 		{"log paging", testRecordsLogPaging},
+		{"log trim", testRecordsLogTrim},
+		{"log trim of a missing log", testRecordsLogTrimMissing},
 		{"incr", testRecordsIncr},
 		{"incr expiry starts over", testRecordsIncrExpiry},
 		{"concurrent read-modify-write loses nothing", testRecordsConcurrentCounter},
@@ -711,6 +713,111 @@ func testRecordsLogPaging(t *testing.T, s review.Store) {
 	}
 	if got := readLog(t, s, "log", "18446744073709551615-18446744073709551615", 10); len(got) != 0 {
 		t.Errorf("ReadLog after the greatest id = %q, want nothing", got)
+	}
+}
+
+// testRecordsLogTrim appends three batches to a log, each in a later
+// millisecond than the one before, and trims them away a batch at a time.
+// Every expectation comes from the ids the store gave.
+func testRecordsLogTrim(t *testing.T, s review.Store) {
+	var batches [][]review.LogEntry
+	for b := range 3 {
+		update(t, s, func(tx review.Tx) error {
+			for i := range 2 {
+				tx.Append("log", []byte(fmt.Sprintf("%d.%d", b, i)))
+			}
+			return nil
+		})
+		all := readLog(t, s, "log", "", 100)
+		batches = append(batches, all[2*b:])
+		waitPastMilli(t, logMilli(t, all[len(all)-1].ID))
+	}
+	update(t, s, func(tx review.Tx) error { tx.Append("other", []byte("elsewhere")); return nil })
+	full := slices.Concat(batches...)
+	for b := 1; b < len(batches); b++ {
+		if prev, first := logMilli(t, batches[b-1][1].ID), logMilli(t, batches[b][0].ID); first <= prev {
+			t.Fatalf("batch %d starts at %s, in the millisecond of batch %d's last entry %s; the store's clock did not advance",
+				b, batches[b][0].ID, b-1, batches[b-1][1].ID)
+		}
+	}
+	at := func(e review.LogEntry) time.Time { return time.UnixMilli(int64(logMilli(t, e.ID))) }
+	wantLog := func(what, after string, want []review.LogEntry) {
+		t.Helper()
+		got := readLog(t, s, "log", after, 100)
+		if !slices.EqualFunc(got, want, func(a, b review.LogEntry) bool { return a.ID == b.ID && bytes.Equal(a.Data, b.Data) }) {
+			t.Errorf("%s: ReadLog after %q = %q, want %q", what, after, got, want)
+		}
+	}
+
+	for _, tc := range []struct {
+		name   string
+		before time.Time
+		want   int64 // entries deleted
+		rest   []review.LogEntry
+	}{
+		{"at the first entry", at(full[0]), 0, full},
+		{"the zero time", time.Time{}, 0, full},
+		{"at the second batch", at(batches[1][0]), 2, full[2:]},
+		{"the same again", at(batches[1][0]), 0, full[2:]},
+		{"an earlier time", at(full[0]), 0, full[2:]},
+		{"just after the second batch", at(batches[1][1]).Add(time.Millisecond), 2, full[4:]},
+		{"after the last entry", at(full[len(full)-1]).Add(time.Millisecond), 2, nil},
+		{"an empty log", at(full[len(full)-1]).Add(time.Hour), 0, nil},
+	} {
+		n, err := s.TrimLog(t.Context(), "log", tc.before)
+		if err != nil || n != tc.want {
+			t.Errorf("%s: TrimLog = %d, %v; want %d deleted", tc.name, n, err, tc.want)
+		}
+		wantLog(tc.name, "", tc.rest)
+		// A cursor at a deleted entry reads on from the first entry kept.
+		wantLog(tc.name, full[0].ID, slices.DeleteFunc(slices.Clone(tc.rest), func(e review.LogEntry) bool { return e.ID == full[0].ID }))
+		if len(tc.rest) < len(full) {
+			wantLog(tc.name, full[len(full)-len(tc.rest)-1].ID, tc.rest)
+		}
+	}
+	if got := readLog(t, s, "other", "", 100); len(got) != 1 || string(got[0].Data) != "elsewhere" {
+		t.Errorf("ReadLog(other) = %q after trimming log, want its one entry", got)
+	}
+
+	// A log trimmed empty goes on from its last id: a reader whose cursor
+	// is the last entry deleted sees the next one appended.
+	update(t, s, func(tx review.Tx) error { tx.Append("log", []byte("after")); return nil })
+	if got := readLog(t, s, "log", full[len(full)-1].ID, 100); len(got) != 1 || string(got[0].Data) != "after" {
+		t.Errorf("ReadLog after the last trimmed id = %q, want the entry appended since", got)
+	}
+}
+
+func testRecordsLogTrimMissing(t *testing.T, s review.Store) {
+	for _, before := range []time.Time{time.Now().Add(time.Hour), {}} {
+		if n, err := s.TrimLog(t.Context(), "missing", before); err != nil || n != 0 {
+			t.Errorf("TrimLog(missing, %v) = %d, %v; want 0, nil", before, n, err)
+		}
+	}
+	if got := readLog(t, s, "missing", "", 10); len(got) != 0 {
+		t.Errorf("ReadLog(missing) = %q after trimming it, want nothing", got)
+	}
+}
+
+// logMilli returns the milliseconds of the log id id.
+func logMilli(t *testing.T, id string) uint64 {
+	t.Helper()
+	ms, _, ok := parseLogID(id)
+	if !ok {
+		t.Fatalf("log id %q is not <ms>-<seq>", id)
+	}
+	return ms
+}
+
+// waitPastMilli sleeps until the clock is past the millisecond ms, so that
+// entries appended next get a later one.
+func waitPastMilli(t *testing.T, ms uint64) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().UnixMilli() <= int64(ms) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the clock did not pass millisecond %d", ms)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
