@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -50,6 +51,13 @@ type config struct {
 	WebhookURL      string
 	WebhookSecret   string
 
+	// Privacy: the key of the pseudonyms that replace people's ids in what
+	// is kept long ("" draws a random one, for the in-memory store only),
+	// how long each kind of record is kept, and how often the purge runs.
+	PseudonymKey  string
+	Retention     review.Retention
+	PurgeInterval time.Duration
+
 	Classifier classifierConfig
 }
 
@@ -93,6 +101,12 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		ReportWindow:    review.DefaultReportWindow,
 		UploadMemory:    review.DefaultUploadMemory,
 		ConsoleSession:  console.DefaultSessionTTL,
+		Retention: review.Retention{
+			CaseContent: review.DefaultCaseContentRetention, Cases: review.DefaultCaseRetention,
+			Reports: review.DefaultReportRetention, Decisions: review.DefaultDecisionRetention,
+			Users: review.DefaultUserRetention, Audit: review.DefaultAuditRetention, Stats: review.DefaultStatsRetention,
+		},
+		PurgeInterval: time.Hour,
 	}
 	if c.Addr == "" {
 		c.Addr, c.addrDefault = ":8080", true
@@ -170,6 +184,9 @@ func (c *config) loadReview(getenv func(string) string) error {
 			return err
 		}
 	}
+	if err := c.loadPrivacy(getenv); err != nil {
+		return err
+	}
 	if c.StrikeThreshold, err = intVar(getenv, "AUP_STRIKE_THRESHOLD", c.StrikeThreshold, 1, 1000); err != nil {
 		return err
 	}
@@ -190,6 +207,49 @@ func (c *config) loadReview(getenv func(string) string) error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("AUP_WEBHOOK_URL=%q: want an absolute http or https URL", endpointOnly(c.WebhookURL))
 		}
+	}
+	return nil
+}
+
+// minPseudonymKey is the shortest AUP_PSEUDONYM_KEY: 32 characters, such as
+// openssl rand -hex 16 prints (128 bits).
+const minPseudonymKey = 32
+
+// loadPrivacy reads the pseudonym key, the retentions and the purge
+// interval.
+func (c *config) loadPrivacy(getenv func(string) string) error {
+	var err error
+	if c.PseudonymKey, err = secretVar(getenv, "AUP_PSEUDONYM_KEY"); err != nil {
+		return err
+	}
+	switch {
+	case c.PseudonymKey == "" && c.RedisURL != "":
+		return fmt.Errorf("AUP_REDIS_URL is set: AUP_PSEUDONYM_KEY (or AUP_PSEUDONYM_KEY_FILE) is required, a secret of at least %d characters that never changes, such as `openssl rand -hex 32` prints; it keys the pseudonyms that replace people's ids in the audit log and in what an erasure keeps", minPseudonymKey)
+	case c.PseudonymKey != "" && len(c.PseudonymKey) < minPseudonymKey:
+		return fmt.Errorf("AUP_PSEUDONYM_KEY must be at least %d characters (such as `openssl rand -hex 32` prints), not %d", minPseudonymKey, len(c.PseudonymKey))
+	}
+	r := &c.Retention
+	for _, d := range []struct {
+		name string
+		v    *time.Duration
+	}{
+		{"AUP_RETENTION_CASE_CONTENT", &r.CaseContent}, {"AUP_RETENTION_CASES", &r.Cases},
+		{"AUP_RETENTION_REPORTS", &r.Reports}, {"AUP_RETENTION_DECISIONS", &r.Decisions},
+		{"AUP_RETENTION_USERS", &r.Users}, {"AUP_RETENTION_AUDIT", &r.Audit},
+		{"AUP_RETENTION_STATS", &r.Stats}, {"AUP_PURGE_INTERVAL", &c.PurgeInterval},
+	} {
+		if *d.v, err = durationVar(getenv, d.name, *d.v); err != nil {
+			return err
+		}
+		if *d.v > review.MaxRetention {
+			return fmt.Errorf("%s=%s: records may be kept at most 2190d (six years, as the privacy policy promises)", d.name, getenv(d.name))
+		}
+	}
+	switch {
+	case r.Decisions < c.AppealWindow:
+		return fmt.Errorf("AUP_RETENTION_DECISIONS (%s) is shorter than AUP_APPEAL_WINDOW (%s): a decision must be kept while it may be appealed", r.Decisions, c.AppealWindow)
+	case r.Cases < r.CaseContent:
+		return fmt.Errorf("AUP_RETENTION_CASES (%s) is shorter than AUP_RETENTION_CASE_CONTENT (%s): a case outlives its content", r.Cases, r.CaseContent)
 	}
 	return nil
 }
@@ -320,8 +380,16 @@ func durationVar(getenv func(string) string, name string, def time.Duration) (ti
 		return def, nil
 	}
 	d, err := time.ParseDuration(v)
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		var n int
+		n, err = strconv.Atoi(days)
+		d = time.Duration(n) * 24 * time.Hour
+		if n > 100*365 {
+			err = errors.New("too long")
+		}
+	}
 	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%s=%q: want a positive duration such as 30s or 24h", name, v)
+		return 0, fmt.Errorf("%s=%q: want a positive duration such as 30s, 24h or 183d", name, v)
 	}
 	return d, nil
 }
@@ -381,8 +449,19 @@ func (c *config) LogValue() slog.Value {
 		slog.String("upload_memory", c.UploadMemory.String()),
 		slog.String("console_session", c.ConsoleSession.String()),
 		slog.String("webhook", webhook),
+		slog.String("retention", fmt.Sprintf("case content %s, cases %s, reports %s, decisions %s, users %s, audit %s, stats %s; purged every %s",
+			days(c.Retention.CaseContent), days(c.Retention.Cases), days(c.Retention.Reports), days(c.Retention.Decisions),
+			days(c.Retention.Users), days(c.Retention.Audit), days(c.Retention.Stats), c.PurgeInterval)),
 		slog.Any("classifier", c.Classifier),
 	)
+}
+
+// days prints a retention in days when it is whole days.
+func days(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	return d.String()
 }
 
 func orBundled(s string) string {

@@ -129,6 +129,8 @@ func post(t *testing.T, url, key, body string, out any) int {
 const (
 	backendKey = "backend-key-0123456789abcdef"
 	adminKey   = "admin-key-0123456789abcdef"
+	// testPseudonymKey is the pseudonym key of services with Redis.
+	testPseudonymKey = "pseudonym-key-0123456789abcdef0123456789"
 )
 
 // TestServeWithRedis runs the service against a real Redis with keys and a
@@ -139,9 +141,10 @@ func TestServeWithRedis(t *testing.T) {
 	dir := t.TempDir()
 	copyDir(t, "../../rules", dir)
 	base, logs := service(t, map[string]string{
-		"AUP_REDIS_URL": srv.URL(),
-		"AUP_API_KEYS":  "product:backend:" + backendKey + ",ops:admin:" + adminKey,
-		"AUP_RULES_DIR": dir,
+		"AUP_REDIS_URL":     srv.URL(),
+		"AUP_PSEUDONYM_KEY": testPseudonymKey,
+		"AUP_API_KEYS":      "product:backend:" + backendKey + ",ops:admin:" + adminKey,
+		"AUP_RULES_DIR":     dir,
 	})
 	const note = `{"text": "Hey team, the meeting moved to Friday at 10. Bring the draft budget and your ideas for the garden project.", "user_id": "u1"}`
 
@@ -257,6 +260,11 @@ func TestConfigErrors(t *testing.T) {
 		{map[string]string{"AUP_API_KEYS": "a:admin:0123456789abcdef0", "AUP_API_KEYS_FILE": "/x"}, "not both"},
 		{map[string]string{"AUP_LANGUAGES": "en,xx"}, `"xx"`},
 		{map[string]string{"AUP_LEASE": "ten minutes"}, "AUP_LEASE"},
+		{map[string]string{"AUP_REDIS_URL": "redis://127.0.0.1:6379/0"}, "AUP_PSEUDONYM_KEY"},
+		{map[string]string{"AUP_PSEUDONYM_KEY": "short"}, "at least 32"},
+		{map[string]string{"AUP_RETENTION_AUDIT": "2191d"}, "six years"},
+		{map[string]string{"AUP_RETENTION_DECISIONS": "30d"}, "AUP_APPEAL_WINDOW"},
+		{map[string]string{"AUP_RETENTION_CASES": "30d", "AUP_RETENTION_CASE_CONTENT": "60d"}, "AUP_RETENTION_CASE_CONTENT"},
 		{map[string]string{"AUP_STRIKE_THRESHOLD": "0"}, "AUP_STRIKE_THRESHOLD"},
 		{map[string]string{"AUP_WEBHOOK_SECRET": "0123456789abcdef0"}, "AUP_WEBHOOK_URL is not"},
 		{map[string]string{"AUP_WEBHOOK_URL": "https://product.example/hooks", "AUP_WEBHOOK_SECRET": "short"}, "at least 16"},

@@ -73,6 +73,9 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 		w := memstore.NewWaveCounter(20_000, 100)
 		waves, store = w, w
 		records = memstore.NewRecords()
+		if cfg.PseudonymKey == "" {
+			log.Info("AUP_PSEUDONYM_KEY is not set: pseudonyms are keyed with a random key that lasts as long as this process, like the in-memory store")
+		}
 	} else {
 		client, err := redisstore.ParseURL(cfg.RedisURL)
 		if err != nil {
@@ -84,7 +87,7 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 			// several nodes.
 			return errors.New("AUP_REDIS_URL names a Redis Cluster; aup keeps its review state in transactions that need one Redis (standalone or Sentinel)")
 		}
-		rs := redisstore.New(client, "aup:")
+		rs := redisstore.New(client, "aup:").WithUserKey([]byte(cfg.PseudonymKey))
 		shared, waves, store = rs, rs, rs
 		records = redisstore.NewRecords(client, "aup:")
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -116,6 +119,8 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 		ReportLimit:     cfg.ReportLimit,
 		ReportWindow:    cfg.ReportWindow,
 		UploadMemory:    cfg.UploadMemory,
+		PseudonymKey:    []byte(cfg.PseudonymKey),
+		Retention:       cfg.Retention,
 		Events:          cfg.WebhookURL != "",
 		Notify: func() {
 			if dispatcher != nil {
@@ -206,6 +211,7 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 	background.Go(func() { expireLeases(bctx, desk, log) })
 	background.Go(func() { desk.RunJobs(bctx, jobInterval) })
 	background.Go(func() { bankSync.Run(bctx, bankInterval) })
+	background.Go(func() { desk.RunPurge(bctx, cfg.PurgeInterval) })
 	if dispatcher != nil {
 		background.Go(func() { _ = dispatcher.Run(bctx) })
 	}

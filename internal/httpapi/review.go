@@ -44,6 +44,9 @@ func (s *Server) routeReview(e *echo.Echo) {
 	e.GET("/v1/users/:id/status", s.userStatus, either)
 	e.GET("/v1/decisions/:id/statement", getByID(s.desk.Statement), either)
 	e.GET("/v1/audit", s.audit, admin)
+	e.GET("/v1/privacy/users/:id/export", s.exportUser, admin)
+	e.DELETE("/v1/privacy/users/:id", s.eraseUser, admin)
+	e.POST("/v1/privacy/users/:id/restriction", s.restrictUser, admin)
 }
 
 // getByID handles the GET of one thing by the :id in its path.

@@ -997,8 +997,8 @@ func TestAudit(t *testing.T) {
 		actions = append(actions, e.Actor+" "+e.Action)
 	}
 	want := []string{
-		"reporter:r1 report.received", "alice case.claimed", "alice content.removed", "alice decision.remove",
-		"reporter:r2 report.received", "bob user.suspended", "bob decision.suspend",
+		"reporter:" + ds.desk.Pseudonym("r1") + " report.received", "alice case.claimed", "alice content.removed", "alice decision.remove",
+		"reporter:" + ds.desk.Pseudonym("r2") + " report.received", "bob user.suspended", "bob decision.suspend",
 	}
 	if !slices.Equal(actions, want) {
 		t.Fatalf("audit log:\n%v\nwant\n%v", actions, want)

@@ -220,10 +220,20 @@ func (s *Suspension) Active(now time.Time) bool {
 
 // UserStatus is a user's standing: suspension and recent strikes.
 type UserStatus struct {
-	UserID     string      `json:"user_id"`
-	Suspension *Suspension `json:"suspension,omitempty"` // the one in force, if any
-	Strikes    []Strike    `json:"strikes"`              // within the strike window
-	Decisions  []string    `json:"decisions"`            // ids of decisions about the user's content or account, newest last
+	UserID      string       `json:"user_id"`
+	Suspension  *Suspension  `json:"suspension,omitempty"`  // the one in force, if any
+	Strikes     []Strike     `json:"strikes"`               // within the strike window
+	Decisions   []string     `json:"decisions"`             // ids of decisions about the user's content or account, newest last
+	Restriction *Restriction `json:"restriction,omitempty"` // processing restricted at the user's request
+}
+
+// Restriction marks a user whose data may be stored but not processed
+// further (GDPR Art. 18): it is kept past its retention and used for no new
+// automated measure until the restriction is lifted.
+type Restriction struct {
+	Since  time.Time `json:"since"`
+	Reason string    `json:"reason"`
+	By     string    `json:"by"`
 }
 
 // Reporter is a reporter's track record. Reports whose cases were decided

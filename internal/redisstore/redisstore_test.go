@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -365,4 +366,28 @@ func BenchmarkWaveCounterObserve(b *testing.B) {
 			}
 		})
 	})
+}
+
+func TestWaveCounterKeysTheHashOfUsers(t *testing.T) {
+	ctx := t.Context()
+	plain, client, prefix := newStore(t)
+	keyed := plain.WithUserKey([]byte("a secret of at least thirty-two characters"))
+	now := time.Now()
+	for _, s := range []*redisstore.Store{plain, keyed} {
+		if _, err := s.Observe(ctx, "t1", "alice", now, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	members, err := client.ZRange(ctx, prefix+"wave:{t1}", 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two members: the keyed hash is not the plain one, which anyone can
+	// compute from a candidate id.
+	if len(members) != 2 || !slices.Contains(members, hash("alice")) {
+		t.Fatalf("members %v, want the plain hash of alice and another", members)
+	}
+	if n, err := keyed.Observe(ctx, "t1", "alice", now, time.Minute); err != nil || n != 2 {
+		t.Errorf("the same user again under the key = %d, %v; want 2 (counted once)", n, err)
+	}
 }

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -25,7 +26,7 @@ const DefaultMaxWaveUsers = 1000
 // Keys, under the prefix given to New:
 //
 //	<prefix>verdict:{<key>}    string: verdict JSON, expiring after the TTL
-//	<prefix>wave:{<textKey>}   sorted set: hashed user id → last seen (Unix ms),
+//	<prefix>wave:{<textKey>}   sorted set: keyed hash of user id → last seen (Unix ms),
 //	                           expiring one window after the last observation
 //
 // The braces make each key its own Cluster hash tag.
@@ -33,6 +34,7 @@ type Store struct {
 	client       redis.UniversalClient
 	prefix       string
 	maxWaveUsers int
+	userKey      []byte // keys the HMAC of user ids in wave counts
 }
 
 // New returns a Store that keeps its keys under prefix (for example "aup:")
@@ -122,7 +124,7 @@ func (s *Store) Observe(ctx context.Context, textKey, user string, now time.Time
 		return 0, moderation.Errorf(moderation.EINVALID, "wave window must be positive")
 	}
 	n, err := observeScript.Run(ctx, s.client, []string{s.waveKey(textKey)},
-		now.UnixMilli(), millis(window), hashUser(user), s.maxWaveUsers).Int()
+		now.UnixMilli(), millis(window), s.hashUser(user), s.maxWaveUsers).Int()
 	if err != nil {
 		return 0, unavailable("wave observe", err)
 	}
@@ -137,10 +139,27 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// WithUserKey returns a copy of s that stores user ids in wave counts as
+// their HMAC-SHA256 under key, so that the counts cannot be tied to users by
+// hashing candidate ids. Without a key they are stored as their SHA-256.
+func (s *Store) WithUserKey(key []byte) *Store {
+	c := *s
+	c.userKey = key
+	return &c
+}
+
 // hashUser returns the form in which a user id is stored: the first 16 bytes
-// of its SHA-256, in hex.
-func hashUser(user string) string {
-	sum := sha256.Sum256([]byte(user))
+// of its HMAC-SHA256 (or SHA-256 without a key), in hex.
+func (s *Store) hashUser(user string) string {
+	var sum []byte
+	if len(s.userKey) > 0 {
+		mac := hmac.New(sha256.New, s.userKey)
+		mac.Write([]byte(user))
+		sum = mac.Sum(nil)
+	} else {
+		h := sha256.Sum256([]byte(user))
+		sum = h[:]
+	}
 	return hex.EncodeToString(sum[:16])
 }
 

@@ -29,6 +29,9 @@ func (d *Desk) Audit(ctx context.Context, q AuditQuery) ([]moderation.AuditEntry
 	}
 	out := []moderation.AuditEntry{}
 	cursor := q.After
+	// The log names users and reporters by pseudonym; a query may name
+	// them by id.
+	actor, target := d.psn.actor(q.Actor), d.psn.of(q.TargetID)
 	// Filters are applied to pages read in order; scanning is bounded so
 	// that a rare filter cannot make one request read the whole log.
 	for scanned := 0; len(out) < q.Limit && scanned < 20*MaxAudit; {
@@ -44,7 +47,7 @@ func (d *Desk) Audit(ctx context.Context, q AuditQuery) ([]moderation.AuditEntry
 				return nil, "", fmt.Errorf("decode audit entry %s: %w", le.ID, err)
 			}
 			e.ID = le.ID
-			if q.Actor != "" && e.Actor != q.Actor || q.TargetID != "" && e.TargetID != q.TargetID {
+			if q.Actor != "" && e.Actor != q.Actor && e.Actor != actor || q.TargetID != "" && e.TargetID != q.TargetID && e.TargetID != target {
 				continue
 			}
 			out = append(out, e)

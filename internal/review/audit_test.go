@@ -49,11 +49,11 @@ func TestAuditRecordsEveryChange(t *testing.T) {
 			}
 		}
 		want := []string{
-			"reporter:r1 report.received",
+			"reporter:" + h.desk.Pseudonym("r1") + " report.received",
 			"m1 case.claimed",
 			"m1 content.removed",
 			"m1 decision.remove",
-			"user:u1 appeal.received",
+			"user:" + h.desk.Pseudonym("u1") + " appeal.received",
 			"screening case.opened",
 			"m2 user.suspended",
 			"m2 decision.suspend",
@@ -118,7 +118,7 @@ func TestAuditRecordsEveryChange(t *testing.T) {
 				t.Errorf("Audit(%+v) = %d entries, %v; want %d", tc.q, len(got), err, tc.want)
 			}
 			for _, e := range got {
-				if tc.q.Actor != "" && e.Actor != tc.q.Actor || tc.q.TargetID != "" && e.TargetID != tc.q.TargetID {
+				if tc.q.Actor != "" && e.Actor != tc.q.Actor || tc.q.TargetID != "" && e.TargetID != tc.q.TargetID && e.TargetID != h.desk.Pseudonym(tc.q.TargetID) {
 					t.Errorf("Audit(%+v) returned %+v", tc.q, e)
 				}
 			}
@@ -145,7 +145,7 @@ func TestAuditOfLeasesAndEscalation(t *testing.T) {
 		for _, e := range entries {
 			got = append(got, e.Actor+" "+e.Action)
 		}
-		want := "[reporter:r1 report.received m1 case.claimed m1 case.escalated m2 case.claimed system case.lease_expired]"
+		want := "[reporter:" + h.desk.Pseudonym("r1") + " report.received m1 case.claimed m1 case.escalated m2 case.claimed system case.lease_expired]"
 		if fmt.Sprint(got) != want {
 			t.Errorf("audit = %v, want %v", got, want)
 		}

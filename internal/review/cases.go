@@ -49,6 +49,10 @@ func saveCase(t *txn, c *moderation.Case) {
 		t.tx.Add(idxLeases, c.ID, float64(c.Lease.Until.UnixMilli()))
 	case moderation.CaseClosed:
 		t.tx.Add(idxClosed, c.ID, float64(t.now.UnixMilli()))
+		t.tx.Add(idxContent, c.ID, float64(t.now.UnixMilli()))
+	}
+	if uid := c.Target.UserID; uid != "" {
+		t.tx.Add(idxSubject(uid), keyCase+c.ID, float64(c.CreatedAt.UnixMilli()))
 	}
 	t.put(keyCase+c.ID, c, 0)
 }

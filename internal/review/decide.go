@@ -338,7 +338,7 @@ func (d *Desk) applyContent(t *txn, c *moderation.Case, u *user, dec *moderation
 // proposeSuspension opens a suspension proposal case when u has reached the
 // strike threshold and none is open. A suspension always needs a human.
 func (d *Desk) proposeSuspension(t *txn, u *user, uid string) {
-	if uid == "" || u.Proposal != "" || u.Suspension.Active(t.now) || len(u.Strikes) < d.cfg.StrikeThreshold {
+	if uid == "" || u.Proposal != "" || u.Restriction != nil || u.Suspension.Active(t.now) || len(u.Strikes) < d.cfg.StrikeThreshold {
 		return
 	}
 	c := newCase(t, moderation.KindSuspension, moderation.Target{Type: moderation.TargetUser, ID: uid, UserID: uid})

@@ -67,8 +67,16 @@ type Config struct {
 	// Notify is called after a transaction that queued events, to wake the
 	// webhook dispatcher. It must not block.
 	Notify func()
-	Logger *slog.Logger
-	Now    func() time.Time
+	// PseudonymKey keys the HMAC that replaces user and reporter ids in
+	// the audit log, in what an erasure keeps, and in the hashes behind
+	// report deduplication and rate limits (see Pseudonym). Without one,
+	// New draws a random key, which suits only a store that does not
+	// outlive the process: pseudonyms would change with every start.
+	PseudonymKey []byte
+	// Retention is how long each kind of record is kept (see Purge).
+	Retention Retention
+	Logger    *slog.Logger
+	Now       func() time.Time
 }
 
 // Desk is the review desk. It is safe for concurrent use, and several
@@ -77,6 +85,7 @@ type Desk struct {
 	cfg  Config
 	log  *slog.Logger
 	wake chan struct{} // follow-up work was queued
+	psn  pseudonyms
 }
 
 // New returns a Desk, filling in Config's defaults.
@@ -94,6 +103,13 @@ func New(cfg Config) (*Desk, error) {
 	cfg.ReportLimit = orDefault(cfg.ReportLimit, DefaultReportLimit)
 	cfg.ReportWindow = orDefault(cfg.ReportWindow, DefaultReportWindow)
 	cfg.UploadMemory = orDefault(cfg.UploadMemory, DefaultUploadMemory)
+	if err := cfg.Retention.fill(cfg.AppealWindow); err != nil {
+		return nil, err
+	}
+	if len(cfg.PseudonymKey) == 0 {
+		cfg.PseudonymKey = make([]byte, 32)
+		_, _ = rand.Read(cfg.PseudonymKey)
+	}
 	if cfg.Notify == nil {
 		cfg.Notify = func() {}
 	}
@@ -104,7 +120,7 @@ func New(cfg Config) (*Desk, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Desk{cfg: cfg, log: log, wake: make(chan struct{}, 1)}, nil
+	return &Desk{cfg: cfg, log: log, wake: make(chan struct{}, 1), psn: newPseudonyms(cfg.PseudonymKey)}, nil
 }
 
 func orDefault[T comparable](v, def T) T {
@@ -123,6 +139,10 @@ func (d *Desk) now() time.Time { return d.cfg.Now().UTC() }
 const (
 	idxClosed    = "closed"    // closed cases by decision time (ms)
 	idxDecisions = "decisions" // decisions by decision time (ms)
+	idxContent   = "content"   // decided cases that still have their content, by decision time (ms)
+	idxReports   = "reports"   // reports by filing time (ms)
+	idxUsers     = "users"     // users with a record, by the latest decision about them (ms)
+	idxReporters = "reporters" // reporters with a track record, by their latest report (ms)
 	idxLeases    = "leases"    // claimed cases by lease end (ms)
 	idxOutbox    = "outbox"    // events by next attempt (ms)
 	logAudit     = "audit"
@@ -136,7 +156,7 @@ const (
 	keyTarget    = "target:"   // target type:id → the open case about it
 	keyReportBy  = "reportby:" // hash of reporter and target → report id
 	keyIdem      = "idem:"     // actor and idempotency key → decision id
-	ctrReports   = "reports:"  // reporter → reports in the current window
+	ctrReports   = "reports:"  // reporter's pseudonym → reports in the current window
 	ctrClaiming  = "claiming:" // case id → claimers trying it right now
 )
 
@@ -144,6 +164,12 @@ func idxQueue(l moderation.Lane) string { return "queue:" + string(l) }
 
 // idxCaseReports indexes a case's reports by their number in the case.
 func idxCaseReports(caseID string) string { return "case-reports:" + caseID }
+
+// idxSubject indexes what is kept about a person, for access and erasure:
+// members are "case:<id>" (about their content or account), "decision:<id>"
+// (about them), "report:<id>" (filed by them) and "upload-file:<content id>"
+// (remembered uploads of theirs), scored by time (ms).
+func idxSubject(id string) string { return "subject:" + id }
 
 func targetKey(t moderation.Target) string { return keyTarget + string(t.Type) + ":" + t.ID }
 
@@ -161,6 +187,7 @@ type txn struct {
 	tx     Tx
 	now    time.Time
 	emitOn bool // Config.Events
+	psn    pseudonyms
 	events int
 	jobs   int
 }
@@ -186,9 +213,15 @@ func (t *txn) put(key string, v any, ttl time.Duration) {
 	t.tx.Put(key, b, ttl)
 }
 
-// audit appends an entry to the audit log.
+// audit appends an entry to the audit log, with the ids of users and
+// reporters in it replaced by their pseudonyms: the log is kept longest and
+// cannot be rewritten, so it never holds them.
 func (t *txn) audit(e moderation.AuditEntry) {
 	e.At = t.now
+	e.Actor = t.psn.actor(e.Actor)
+	if e.TargetType == moderation.TargetUser {
+		e.TargetID = t.psn.of(e.TargetID)
+	}
 	b, _ := json.Marshal(e)
 	t.tx.Append(logAudit, b)
 }
@@ -213,7 +246,7 @@ func (t *txn) emit(typ string, data any) {
 func (d *Desk) update(ctx context.Context, fn func(t *txn) error) error {
 	var events, jobs int
 	err := d.cfg.Store.Update(ctx, func(tx Tx) error {
-		t := &txn{tx: tx, now: d.now(), emitOn: d.cfg.Events}
+		t := &txn{tx: tx, now: d.now(), emitOn: d.cfg.Events, psn: d.psn}
 		if err := fn(t); err != nil {
 			return err
 		}

@@ -16,7 +16,10 @@ import (
 func TestRestartKeepsEverything(t *testing.T) {
 	srv := redistest.Shared(t)
 	prefix := redistest.Prefix()
-	before := newHarness(t, redisstore.NewRecords(srv.Client(t), prefix), review.Config{})
+	// The pseudonym key outlives the process, like the store: the keyed
+	// hashes that find a reporter's pending report depend on it.
+	cfg := review.Config{PseudonymKey: []byte("a key that stays the same across restarts")}
+	before := newHarness(t, redisstore.NewRecords(srv.Client(t), prefix), cfg)
 	ctx := t.Context()
 
 	r := before.report("r1", "n1", "u1", moderation.Hate)
@@ -44,7 +47,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	after := newHarness(t, redisstore.NewRecords(srv.Client(t), prefix), review.Config{})
+	after := newHarness(t, redisstore.NewRecords(srv.Client(t), prefix), cfg)
 	after.clock.now = before.clock.Now()
 
 	if rep, err := after.desk.Report(ctx, r.ID); err != nil || rep.Outcome != moderation.ReportUpheld {

@@ -2,8 +2,6 @@ package review
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"time"
@@ -34,11 +32,11 @@ func (d *Desk) Submit(ctx context.Context, r moderation.Report) (report moderati
 	if r.Target.Type == moderation.TargetUser {
 		r.Target.UserID = r.Target.ID // the account is its own user
 	}
-	dedupe := keyReportBy + reportHash(r.ReporterID, r.Target)
+	dedupe := keyReportBy + d.reportHash(r.ReporterID, r.Target)
 	if existing, ok, err := d.pendingReport(ctx, dedupe); err != nil || ok {
 		return existing, false, err
 	}
-	n, left, err := d.cfg.Store.Incr(ctx, ctrReports+r.ReporterID, d.cfg.ReportWindow)
+	n, left, err := d.cfg.Store.Incr(ctx, ctrReports+d.psn.of(r.ReporterID), d.cfg.ReportWindow)
 	if err != nil {
 		return r, false, fmt.Errorf("rate limit: %w", err)
 	}
@@ -98,6 +96,9 @@ func (d *Desk) Submit(ctx context.Context, r moderation.Report) (report moderati
 				t.put(dedupe, report.ID, 0)
 				t.put(keyRep+r.ReporterID, rec, 0)
 				t.tx.Add(idxCaseReports(report.CaseID), report.ID, float64(seq))
+				t.tx.Add(idxReports, report.ID, float64(t.now.UnixMilli()))
+				t.tx.Add(idxReporters, r.ReporterID, float64(t.now.UnixMilli()))
+				t.tx.Add(idxSubject(r.ReporterID), keyReport+report.ID, float64(t.now.UnixMilli()))
 				t.audit(moderation.AuditEntry{Actor: "reporter:" + r.ReporterID, Action: "report.received", TargetType: r.Target.Type, TargetID: r.Target.ID, CaseID: report.CaseID})
 				t.stat(Stat{Kind: StatReport, Categories: []moderation.Category{r.Category}})
 			}
@@ -180,11 +181,11 @@ func maxScore(v moderation.Verdict) float64 {
 	return s
 }
 
-// reportHash identifies a reporter and a target without putting either id
-// in a key.
-func reportHash(reporter string, t moderation.Target) string {
-	h := sha256.Sum256([]byte(reporter + "\x00" + string(t.Type) + "\x00" + t.ID))
-	return hex.EncodeToString(h[:16])
+// reportHash is the keyed hash of a reporter and a target that finds a
+// reporter's pending report about the target without putting either id in
+// a key.
+func (d *Desk) reportHash(reporter string, t moderation.Target) string {
+	return d.psn.sum("report", reporter, string(t.Type), t.ID)
 }
 
 // reportDoc is a report as stored: with the decisions already applied to

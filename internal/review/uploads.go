@@ -38,6 +38,9 @@ func (d *Desk) RememberUpload(ctx context.Context, contentID, userID string, f m
 	doc := uploadDoc{File: f, UserID: userID}
 	err := d.update(ctx, func(t *txn) error {
 		t.put(keyUploadFile+contentID, doc, d.cfg.UploadMemory)
+		if userID != "" {
+			t.tx.Add(idxSubject(userID), keyUploadFile+contentID, float64(t.now.UnixMilli()))
+		}
 		return nil
 	})
 	if err != nil {

@@ -21,7 +21,8 @@ type user struct {
 	Strikes   []moderation.Strike     `json:"strikes,omitempty"`
 	Decisions []string                `json:"decisions,omitempty"`
 	// Proposal is the open suspension proposal case, if any.
-	Proposal string `json:"proposal,omitempty"`
+	Proposal    string                  `json:"proposal,omitempty"`
+	Restriction *moderation.Restriction `json:"restriction,omitempty"`
 }
 
 const maxUserDecisions = 200 // the newest decision ids kept on a user's record
@@ -37,7 +38,7 @@ func (d *Desk) UserStatus(ctx context.Context, id string) (moderation.UserStatus
 }
 
 func (d *Desk) status(id string, u user, now time.Time) moderation.UserStatus {
-	st := moderation.UserStatus{UserID: id, Strikes: d.recentStrikes(u, now), Decisions: u.Decisions}
+	st := moderation.UserStatus{UserID: id, Strikes: d.recentStrikes(u, now), Decisions: u.Decisions, Restriction: u.Restriction}
 	if u.Suspension.Active(now) {
 		st.Suspension = u.Suspension
 	}
@@ -258,6 +259,8 @@ func (d *Desk) record(t *txn, u *user, dec *moderation.Decision) {
 			u.Decisions = slices.Clone(u.Decisions[n-maxUserDecisions:])
 		}
 		t.put(keyUser+uid, u, 0)
+		t.tx.Add(idxUsers, uid, float64(dec.DecidedAt.UnixMilli()))
+		t.tx.Add(idxSubject(uid), keyDec+dec.ID, float64(dec.DecidedAt.UnixMilli()))
 	}
 	t.put(keyDec+dec.ID, dec, 0)
 	t.tx.Add(idxDecisions, dec.ID, float64(dec.DecidedAt.UnixMilli()))
