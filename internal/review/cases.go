@@ -208,6 +208,8 @@ func (d *Desk) Case(ctx context.Context, id string) (CaseView, error) {
 	if err != nil {
 		return v, err
 	}
+	// Reports purged or erased stay in the case's index (deleteReport).
+	reports = slices.DeleteFunc(reports, func(r reportDoc) bool { return r.ID == "" })
 	reporterIDs := make([]string, len(reports))
 	for i, r := range reports {
 		reporterIDs[i] = r.ReporterID

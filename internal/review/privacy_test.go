@@ -181,6 +181,9 @@ func TestEraseKeepsOnlyPseudonymousRecordsTheLawNeeds(t *testing.T) {
 		if _, err := h.desk.Report(ctx, resolved.ID); moderation.ErrorCode(err) != moderation.ENOTFOUND {
 			t.Errorf("alice's resolved report is still there (%v)", err)
 		}
+		if v := h.caseOf(resolved.CaseID); len(v.Reports) != 0 || v.ReportCount != 1 {
+			t.Errorf("dave's case shows reports %+v after alice's was erased (count %d)", v.Reports, v.ReportCount)
+		}
 		// The pseudonymous decision can still be appealed, by its pseudonym.
 		if _, _, err := h.desk.Appeal(ctx, psn, dec.ID, "appeal"); err != nil {
 			t.Errorf("appeal of the kept decision: %v", err)
