@@ -241,8 +241,14 @@ func (c *config) loadPrivacy(getenv func(string) string) error {
 		if *d.v, err = durationVar(getenv, d.name, *d.v); err != nil {
 			return err
 		}
-		if *d.v > review.MaxRetention {
-			return fmt.Errorf("%s=%s: records may be kept at most 2190d (six years, as the privacy policy promises)", d.name, getenv(d.name))
+	}
+	for name, v := range map[string]time.Duration{
+		"AUP_RETENTION_CASE_CONTENT": r.CaseContent, "AUP_RETENTION_CASES": r.Cases, "AUP_RETENTION_REPORTS": r.Reports,
+		"AUP_RETENTION_DECISIONS": r.Decisions, "AUP_RETENTION_USERS": r.Users, "AUP_RETENTION_AUDIT": r.Audit,
+		"AUP_RETENTION_STATS": r.Stats, "AUP_CACHE_TTL": c.CacheTTL, "AUP_UPLOAD_MEMORY": c.UploadMemory,
+	} {
+		if v > review.MaxRetention {
+			return fmt.Errorf("%s=%s: records may be kept at most 2190d (six years, as the privacy policy promises)", name, getenv(name))
 		}
 	}
 	switch {
