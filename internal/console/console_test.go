@@ -343,8 +343,14 @@ func TestClaimDecideAndAppeal(t *testing.T) {
 	if !strings.Contains(audit, `class="entry"`) || strings.Contains(audit, ">alice<") {
 		t.Errorf("audit filtered by bob: %.1000s", audit)
 	}
-	if u := bob.get("/console/users?id=u1").body; !strings.Contains(u, `id="suspended">no`) || !strings.Contains(u, cv.DecisionID) {
+	if u := bob.get("/console/users?id=u1").body; !strings.Contains(u, `id="suspended">no`) || !strings.Contains(u, cv.DecisionID) || strings.Contains(u, `id="restricted"`) {
 		t.Errorf("user lookup: %.1000s", u)
+	}
+	if _, err := e.desk.Restrict(ctx, "ops", "u1", true, "contests the data"); err != nil {
+		t.Fatal(err)
+	}
+	if u := bob.get("/console/users?id=u1").body; !strings.Contains(u, `id="restricted"`) || !strings.Contains(u, "contests the data") {
+		t.Errorf("user lookup of a restricted user: %.1000s", u)
 	}
 }
 
