@@ -77,6 +77,7 @@ type Desk struct {
 	cfg  Config
 	log  *slog.Logger
 	wake chan struct{} // follow-up work was queued
+	auto autoCounts    // automated verdicts not yet in the statistics log (transparency.go)
 }
 
 // New returns a Desk, filling in Config's defaults.
