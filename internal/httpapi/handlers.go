@@ -126,10 +126,11 @@ func (s *Server) check(c echo.Context) error {
 	if err := req.Validate(s.maxText); err != nil {
 		return err
 	}
-	res, err := s.checkOne(c.Request().Context(), req.content())
+	res, v, err := s.checkOne(c.Request().Context(), req.content())
 	if err != nil {
 		return err
 	}
+	s.countVerdicts(v)
 	return c.JSON(http.StatusOK, res)
 }
 
@@ -155,12 +156,26 @@ func (s *Server) checkBatch(c echo.Context) error {
 // content. A case that cannot be opened fails the check (503), so that the
 // product retries rather than believing the content is queued; the author's
 // standing is only omitted when it cannot be read.
-func (s *Server) checkOne(ctx context.Context, content moderation.Content) (verdictResponse, error) {
+func (s *Server) checkOne(ctx context.Context, content moderation.Content) (verdictResponse, moderation.Verdict, error) {
 	v, err := s.screen(ctx, content)
 	if err != nil {
-		return verdictResponse{}, err
+		return verdictResponse{}, v, err
 	}
-	return s.annotate(ctx, content, v)
+	res, err := s.annotate(ctx, content, v)
+	return res, v, err
+}
+
+// countVerdicts counts, with a review desk, the verdicts the product is
+// about to get, for the transparency report. Handlers call it once the
+// whole response is ready, so that a request that fails (and is retried)
+// counts nothing.
+func (s *Server) countVerdicts(vs ...moderation.Verdict) {
+	if s.desk == nil {
+		return
+	}
+	for _, v := range vs {
+		s.desk.CountVerdict(v)
+	}
 }
 
 // annotate returns v's wire form with the author's standing and the review
@@ -205,17 +220,19 @@ func (s *Server) screen(ctx context.Context, content moderation.Content) (v mode
 // verdicts in the items' order. The first error cancels the rest.
 func (s *Server) screenAll(ctx context.Context, items []checkRequest) ([]verdictResponse, error) {
 	verdicts := make([]verdictResponse, len(items))
+	screened := make([]moderation.Verdict, len(items))
 	err := forEach(ctx, len(items), s.concurrency, func(ctx context.Context, i int) error {
-		v, err := s.checkOne(ctx, items[i].content())
+		res, v, err := s.checkOne(ctx, items[i].content())
 		if err != nil {
 			return prefixError(fmt.Sprintf("items[%d]: ", i), fmt.Errorf("screen items[%d]: %w", i, err))
 		}
-		verdicts[i] = v
+		verdicts[i], screened[i] = res, v
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.countVerdicts(screened...)
 	return verdicts, nil
 }
 

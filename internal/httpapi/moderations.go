@@ -364,6 +364,7 @@ func (s *Server) moderations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.countVerdicts(verdicts...)
 	res := moderationResponse{
 		ID:      newModerationID(),
 		Model:   "aup-" + verdicts[0].PolicyVersion,

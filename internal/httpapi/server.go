@@ -208,6 +208,7 @@ func New(cfg Config) (*Server, error) {
 	if s.desk != nil {
 		s.routeReview(e)
 		s.routeBanks(e)
+		s.routeTransparency(e)
 	}
 	s.echo = e
 	return s, nil

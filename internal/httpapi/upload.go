@@ -101,6 +101,7 @@ func (s *Server) checkUpload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.countVerdicts(res.Verdict)
 	out.File = &fileResponse{FileInfo: res.File, Images: res.File.Images, Members: res.Members, TextBytes: res.TextBytes, TextTruncated: res.TextTruncated}
 	if out.File.Images == nil {
 		out.File.Images = []moderation.ImageInfo{}

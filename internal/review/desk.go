@@ -86,6 +86,7 @@ type Desk struct {
 	log  *slog.Logger
 	wake chan struct{} // follow-up work was queued
 	psn  pseudonyms
+	auto autoCounts // automated verdicts not yet in the statistics log (transparency.go)
 }
 
 // New returns a Desk, filling in Config's defaults.

@@ -40,7 +40,8 @@ func queueResolution(t *txn, caseID, decisionID string) {
 
 // RunJobs carries out queued follow-up work until ctx is done: at once when
 // this instance queued some, and every interval for work queued by other
-// instances or left by one that stopped.
+// instances or left by one that stopped. Every interval, and once more when
+// ctx is done, it writes the automated verdicts counted (FlushStats).
 func (d *Desk) RunJobs(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -50,9 +51,11 @@ func (d *Desk) RunJobs(ctx context.Context, interval time.Duration) {
 		}
 		select {
 		case <-ctx.Done():
+			d.flushStats(ctx) // the automated verdicts counted since the last tick
 			return
 		case <-d.wake:
 		case <-t.C:
+			d.flushStats(ctx)
 		}
 	}
 }

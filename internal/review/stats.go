@@ -24,7 +24,7 @@ const (
 	StatSuspension     = "suspension"      // an account was suspended
 	StatAppeal         = "appeal"          // a user appealed a decision
 	StatAppealDecided  = "appeal.decided"  // an appeal was decided
-	StatAutomated      = "automated"       // Count automated verdicts of one action and category
+	StatAutomated      = "automated"       // Count automated verdicts of one action; with one category, those of them that named it
 )
 
 // Sources of a decision, in the DSA's terms (Art. 17(3)(b), Art. 24).
