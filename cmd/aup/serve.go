@@ -270,7 +270,7 @@ func expireLeases(ctx context.Context, desk *review.Desk, log *slog.Logger) {
 			return
 		case <-t.C:
 			if err := desk.ExpireLeases(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("returning expired leases to the queue failed; retrying", "err", err)
+				log.Warn("returning expired leases to the queue failed; retrying", moderation.ErrorAttrs(err)...)
 			}
 		}
 	}

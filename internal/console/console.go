@@ -186,7 +186,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 	var buf strings.Builder
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
-		c.log.ErrorContext(r.Context(), "console: rendering failed", "page", name, "err", err)
+		c.log.ErrorContext(r.Context(), "console: rendering failed", append([]any{"page", name}, moderation.ErrorAttrs(err)...)...)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -199,7 +199,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, s *session, err error) {
 	status, msg := statusOf(err)
 	if status == http.StatusInternalServerError {
-		c.log.ErrorContext(r.Context(), "console request failed", "path", r.URL.Path, "err", err)
+		c.log.ErrorContext(r.Context(), "console request failed", append([]any{"path", r.URL.Path}, moderation.ErrorAttrs(err)...)...)
 	}
 	c.render(w, r, status, "error", page{Title: http.StatusText(status), Session: s, Error: msg})
 }

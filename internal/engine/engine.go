@@ -228,7 +228,7 @@ func (e *Engine) wave(ctx context.Context, cur *compiled, key, user string, v *m
 	defer cancel()
 	n, err := e.opts.Waves.Observe(ctx, key, user, e.opts.Now(), r.DurationOption("window", 10*time.Minute))
 	if err != nil {
-		e.opts.Logger.WarnContext(ctx, "wave counter unavailable", "err", err)
+		e.opts.Logger.WarnContext(ctx, "wave counter unavailable", moderation.ErrorAttrs(err)...)
 		return
 	}
 	if n < r.IntOption("users", 5) {
@@ -261,7 +261,7 @@ func (e *Engine) lookup(ctx context.Context, key string) (moderation.Verdict, bo
 		v, ok, err := c.Get(cctx, key)
 		cancel()
 		if err != nil {
-			e.opts.Logger.WarnContext(ctx, "verdict cache unavailable", "err", err)
+			e.opts.Logger.WarnContext(ctx, "verdict cache unavailable", moderation.ErrorAttrs(err)...)
 			continue
 		}
 		if ok {
@@ -283,7 +283,7 @@ func (e *Engine) store(ctx context.Context, key string, v moderation.Verdict) {
 		err := c.Set(cctx, key, v, e.opts.CacheTTL)
 		cancel()
 		if err != nil {
-			e.opts.Logger.WarnContext(ctx, "verdict cache unavailable", "err", err)
+			e.opts.Logger.WarnContext(ctx, "verdict cache unavailable", moderation.ErrorAttrs(err)...)
 		}
 	}
 }

@@ -4,13 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"os"
 	"runtime"
-	"strings"
-	"syscall"
 
 	"github.com/labstack/echo/v4"
 
@@ -82,13 +77,13 @@ func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
 func (s *Server) handleError(err error, c echo.Context) {
 	ctx := c.Request().Context()
 	if c.Response().Committed {
-		s.log.ErrorContext(ctx, "error after the response was sent", ErrorAttrs(err)...)
+		s.log.ErrorContext(ctx, "error after the response was sent", moderation.ErrorAttrs(err)...)
 		return
 	}
 	code, message := s.classify(ctx, c, err)
 	status, ok := statusByCode[code]
 	if !ok {
-		s.log.ErrorContext(ctx, "error with an unknown code", ErrorAttrs(err)...)
+		s.log.ErrorContext(ctx, "error with an unknown code", moderation.ErrorAttrs(err)...)
 		code, message, status = moderation.EINTERNAL, internalMessage, http.StatusInternalServerError
 	}
 	if status == http.StatusTooManyRequests {
@@ -116,7 +111,7 @@ func (s *Server) classify(ctx context.Context, c echo.Context, err error) (code,
 	switch {
 	case errors.As(err, &me):
 		if me.Code == moderation.EINTERNAL {
-			s.log.ErrorContext(ctx, "request failed", ErrorAttrs(err)...)
+			s.log.ErrorContext(ctx, "request failed", moderation.ErrorAttrs(err)...)
 			return moderation.EINTERNAL, internalMessage
 		}
 		return me.Code, me.Message
@@ -129,7 +124,7 @@ func (s *Server) classify(ctx context.Context, c echo.Context, err error) (code,
 		s.log.InfoContext(ctx, "request canceled by the client")
 		return moderation.EUNAVAILABLE, "request canceled"
 	}
-	s.log.ErrorContext(ctx, "request failed", ErrorAttrs(err)...)
+	s.log.ErrorContext(ctx, "request failed", moderation.ErrorAttrs(err)...)
 	return moderation.EINTERNAL, internalMessage
 }
 
@@ -148,100 +143,13 @@ func (s *Server) classifyEcho(ctx context.Context, c echo.Context, he *echo.HTTP
 	}
 	code, ok := codeByStatus[he.Code]
 	if !ok || code == moderation.EINTERNAL {
-		s.log.ErrorContext(ctx, "request failed", append([]any{"status", he.Code}, ErrorAttrs(he)...)...)
+		s.log.ErrorContext(ctx, "request failed", append([]any{"status", he.Code}, moderation.ErrorAttrs(he)...)...)
 		return moderation.EINTERNAL, internalMessage
 	}
 	if m, ok := he.Message.(string); ok && m != "" {
 		return code, m
 	}
 	return code, http.StatusText(he.Code)
-}
-
-// ErrorAttrs is what may be logged of an error whose text is not sent: its
-// code, the types along its chain and, when the network, the file system or
-// the context ended it, what they said ("dial tcp 10.0.0.5:6379: connect:
-// connection refused"). Never the error's own text, which can quote what a
-// user sent or stored: a field name or value in a JSON error, a member of an
-// uploaded archive, a value of a stored document that failed to decode. The
-// request id and the route on the request's lines say where to look.
-func ErrorAttrs(err error) []any {
-	attrs := []any{"code", moderation.ErrorCode(err), "error_type", errorTypes(err)}
-	if cause := errorCause(err); cause != "" {
-		attrs = append(attrs, "cause", cause)
-	}
-	return attrs
-}
-
-// errorTypes names the types along err's chain: "*fmt.wrapError >
-// *net.OpError > *os.SyscallError > syscall.Errno", a joined error's
-// branches in parentheses.
-func errorTypes(err error) string {
-	var b strings.Builder
-	writeTypes(&b, err, 0)
-	return b.String()
-}
-
-func writeTypes(b *strings.Builder, err error, depth int) {
-	const maxDepth = 16
-	for ; err != nil; depth++ {
-		if depth == maxDepth {
-			b.WriteString("...")
-			return
-		}
-		fmt.Fprintf(b, "%T", err)
-		switch u := err.(type) { //nolint:errorlint // walks the chain itself, one link at a time
-		case interface{ Unwrap() []error }:
-			b.WriteString("(")
-			for i, e := range u.Unwrap() {
-				if i > 0 {
-					b.WriteString("; ")
-				}
-				writeTypes(b, e, depth+1)
-			}
-			b.WriteString(")")
-			return
-		case interface{ Unwrap() error }:
-			if err = u.Unwrap(); err != nil {
-				b.WriteString(" > ")
-			}
-		default:
-			return
-		}
-	}
-}
-
-// causes are errors of the standard library whose text is fixed.
-var causes = []error{os.ErrDeadlineExceeded, context.DeadlineExceeded, context.Canceled, io.ErrUnexpectedEOF, net.ErrClosed}
-
-// errorCause is the text of the system error in err's chain, if any. The
-// service opens no file and dials no address a request names, so what these
-// say is about its own disks and peers.
-func errorCause(err error) string {
-	var (
-		op    *net.OpError
-		dns   *net.DNSError
-		path  *os.PathError
-		sys   *os.SyscallError
-		errno syscall.Errno
-	)
-	switch {
-	case errors.As(err, &op):
-		return op.Error()
-	case errors.As(err, &dns):
-		return dns.Error()
-	case errors.As(err, &path):
-		return path.Error()
-	case errors.As(err, &sys):
-		return sys.Error()
-	case errors.As(err, &errno):
-		return errno.Error()
-	}
-	for _, c := range causes {
-		if errors.Is(err, c) {
-			return c.Error()
-		}
-	}
-	return ""
 }
 
 // panicAttrs is what may be logged of a panic's value. A runtime error
@@ -253,7 +161,7 @@ func panicAttrs(v any) []any {
 	case runtime.Error:
 		return []any{"error", v.Error()}
 	case error:
-		return ErrorAttrs(v)
+		return moderation.ErrorAttrs(v)
 	}
 	return []any{"panic_type", fmt.Sprintf("%T", v)}
 }

@@ -188,7 +188,7 @@ func (s *Server) annotate(ctx context.Context, content moderation.Content, v mod
 	if content.UserID != "" {
 		sus, err := s.desk.Suspended(ctx, content.UserID)
 		if err != nil {
-			s.log.WarnContext(ctx, "user standing unavailable for a check", ErrorAttrs(err)...)
+			s.log.WarnContext(ctx, "user standing unavailable for a check", moderation.ErrorAttrs(err)...)
 		} else {
 			res.User = &userFlag{Suspended: sus != nil}
 			if sus != nil {

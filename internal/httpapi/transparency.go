@@ -89,7 +89,7 @@ func (s *Server) transparencyStatements(c echo.Context) error {
 		return err
 	case err != nil:
 		s.log.WarnContext(ctx, "statements export failed after it started; cutting the response short",
-			"lines", lines, "code", moderation.ErrorCode(err), "error", err.Error())
+			append([]any{"lines", lines}, moderation.ErrorAttrs(err)...)...)
 		panic(http.ErrAbortHandler)
 	case !started:
 		start()

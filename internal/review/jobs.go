@@ -47,7 +47,7 @@ func (d *Desk) RunJobs(ctx context.Context, interval time.Duration) {
 	defer t.Stop()
 	for {
 		if _, err := d.Work(ctx); err != nil && ctx.Err() == nil {
-			d.log.WarnContext(ctx, "review follow-up work failed; retrying", "err", err)
+			d.log.WarnContext(ctx, "review follow-up work failed; retrying", moderation.ErrorAttrs(err)...)
 		}
 		select {
 		case <-ctx.Done():

@@ -575,6 +575,6 @@ func (d *Desk) flushStats(ctx context.Context) {
 		defer cancel()
 	}
 	if err := d.FlushStats(ctx); err != nil {
-		d.log.WarnContext(ctx, "writing the automated verdict counts failed; keeping them for the next try", "code", moderation.ErrorCode(err), "err", err)
+		d.log.WarnContext(ctx, "writing the automated verdict counts failed; keeping them for the next try", moderation.ErrorAttrs(err)...)
 	}
 }

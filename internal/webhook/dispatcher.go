@@ -261,7 +261,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			events, err := d.outbox.Due(ctx, d.now(), d.lease, n)
 			if err != nil {
 				if ctx.Err() == nil {
-					d.log.Error("webhook: outbox poll failed", "error", err)
+					d.log.Error("webhook: outbox poll failed", moderation.ErrorAttrs(err)...)
 				}
 				break
 			}
@@ -334,7 +334,7 @@ func (d *Dispatcher) deliver(ctx context.Context, ev moderation.Event) {
 	if reason == "" {
 		if err := d.outbox.Delivered(ctx, ev.ID); err != nil {
 			log.Error("webhook: delivered, but the outbox was not updated; it will be sent again",
-				"status", status, "duration", took, "error", err)
+				append([]any{"status", status, "duration", took}, moderation.ErrorAttrs(err)...)...)
 			return
 		}
 		log.Info("webhook: delivered", "status", status, "duration", took)
@@ -348,7 +348,7 @@ func (d *Dispatcher) deliver(ctx context.Context, ev moderation.Event) {
 	wait := d.backoff(ev.Attempts)
 	if err := d.outbox.Retry(ctx, ev.ID, d.now().Add(wait), reason); err != nil {
 		log.Error("webhook: delivery failed, and the outbox was not updated; it will be sent again when its lease expires",
-			"reason", reason, "duration", took, "error", err)
+			append([]any{"reason", reason, "duration", took}, moderation.ErrorAttrs(err)...)...)
 		return
 	}
 	log.Warn("webhook: delivery failed", "reason", reason, "duration", took, "retry_in", wait.Round(time.Millisecond).String())
@@ -361,7 +361,7 @@ func (d *Dispatcher) post(ctx context.Context, ev moderation.Event, attempt int)
 	if err != nil {
 		// Corrupt data in the outbox: it stays there, retried at the
 		// slowest pace, until an operator repairs or removes it.
-		d.log.Error("webhook: event cannot be encoded", "event_id", ev.ID, "event_type", ev.Type, "error", err)
+		d.log.Error("webhook: event cannot be encoded", append([]any{"event_id", ev.ID, "event_type", ev.Type}, moderation.ErrorAttrs(err)...)...)
 		return 0, "invalid event data"
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.url, bytes.NewReader(body))
