@@ -327,7 +327,9 @@ func (d *Desk) applyContent(t *txn, c *moderation.Case, u *user, dec *moderation
 			return err
 		}
 	} else if dec.ContentRemoved {
-		d.proposeSuspension(t, u, c.Target.UserID)
+		if err := d.proposeSuspension(t, u, c.Target.UserID); err != nil {
+			return err
+		}
 	}
 	if c.ReportCount > 0 {
 		queueResolution(t, c.ID, dec.ID)
@@ -336,10 +338,14 @@ func (d *Desk) applyContent(t *txn, c *moderation.Case, u *user, dec *moderation
 }
 
 // proposeSuspension opens a suspension proposal case when u has reached the
-// strike threshold and none is open. A suspension always needs a human.
-func (d *Desk) proposeSuspension(t *txn, u *user, uid string) {
-	if uid == "" || u.Proposal != "" || u.Restriction != nil || u.Suspension.Active(t.now) || len(u.Strikes) < d.cfg.StrikeThreshold {
-		return
+// strike threshold and none is open, unless the user's processing is
+// restricted. A suspension always needs a human.
+func (d *Desk) proposeSuspension(t *txn, u *user, uid string) error {
+	if uid == "" || u.Proposal != "" || u.Suspension.Active(t.now) || len(u.Strikes) < d.cfg.StrikeThreshold {
+		return nil
+	}
+	if r, err := restricted(t, uid); err != nil || r {
+		return err
 	}
 	c := newCase(t, moderation.KindSuspension, moderation.Target{Type: moderation.TargetUser, ID: uid, UserID: uid})
 	c.Strikes = slices.Clone(u.Strikes)
@@ -350,4 +356,5 @@ func (d *Desk) proposeSuspension(t *txn, u *user, uid string) {
 	saveCase(t, c)
 	u.Proposal = c.ID
 	t.audit(moderation.AuditEntry{Actor: "system", Action: "case.opened", TargetType: moderation.TargetUser, TargetID: uid, CaseID: c.ID, Reason: "suspension proposal after repeated strikes"})
+	return nil
 }

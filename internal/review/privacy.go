@@ -31,35 +31,34 @@ func (d *Desk) Restrict(ctx context.Context, actor, id string, restricted bool, 
 	if len(reason) > MaxReason {
 		return moderation.UserStatus{}, moderation.Errorf(moderation.EINVALID, "reason is longer than %d bytes", MaxReason)
 	}
-	var u user
 	err := d.update(ctx, func(t *txn) error {
-		var err error
-		if u, err = loadUser(t, id); err != nil {
-			return err
-		}
 		action := "privacy.restricted"
 		if restricted {
-			u.Restriction = &moderation.Restriction{Since: t.now, Reason: reason, By: actor}
+			t.put(keyRestricted+id, moderation.Restriction{Since: t.now, Reason: reason, By: actor}, 0)
 		} else {
-			action, u.Restriction = "privacy.unrestricted", nil
+			action = "privacy.unrestricted"
+			t.tx.Delete(keyRestricted + id)
 		}
-		t.put(keyUser+id, u, 0)
 		t.audit(moderation.AuditEntry{Actor: actor, Action: action, TargetType: moderation.TargetUser, TargetID: id, Reason: reason})
 		return nil
 	})
 	if err != nil {
 		return moderation.UserStatus{}, err
 	}
-	return d.status(id, u, d.now()), nil
+	return d.UserStatus(ctx, id)
 }
+
+// keyRestricted marks a user whose processing is restricted; a key of its
+// own, as every purge step reads it.
+const keyRestricted = "restricted:"
 
 // restricted reports whether the user id's processing is restricted.
 func restricted(t *txn, id string) (bool, error) {
-	if id == "" || strings.HasPrefix(id, pseudonymPrefix) {
+	if id == "" {
 		return false, nil
 	}
-	u, err := loadUser(t, id)
-	return u.Restriction != nil, err
+	_, ok, err := t.tx.Get(keyRestricted + id)
+	return ok, err
 }
 
 // Export is everything aup keeps about a person, as author and as
@@ -108,7 +107,13 @@ func (d *Desk) Export(ctx context.Context, id string) (Export, error) {
 	if _, err := d.load(ctx, keyUser+id, &u); err != nil {
 		return x, fmt.Errorf("load user: %w", err)
 	}
-	x.Account.Suspension, x.Account.Earlier, x.Account.Strikes, x.Account.Restriction = u.Suspension, u.Earlier, u.Strikes, u.Restriction
+	x.Account.Suspension, x.Account.Earlier, x.Account.Strikes = u.Suspension, u.Earlier, u.Strikes
+	var rs moderation.Restriction
+	if ok, err := d.load(ctx, keyRestricted+id, &rs); err != nil {
+		return x, fmt.Errorf("load restriction: %w", err)
+	} else if ok {
+		x.Account.Restriction = &rs
+	}
 	x.Account.Earlier = append([]moderation.Suspension{}, x.Account.Earlier...)
 	x.Account.Strikes = append([]moderation.Strike{}, x.Account.Strikes...)
 	var rec moderation.Reporter
@@ -274,6 +279,7 @@ func (d *Desk) Erase(ctx context.Context, actor, id string) (Erasure, error) {
 	err := d.update(ctx, func(t *txn) error {
 		t.tx.Delete(keyUser + id)
 		t.tx.Delete(keyRep + id)
+		t.tx.Delete(keyRestricted + id)
 		t.tx.Remove(idxUsers, id)
 		t.tx.Remove(idxReporters, id)
 		t.audit(moderation.AuditEntry{Actor: actor, Action: "privacy.erased", TargetType: moderation.TargetUser, TargetID: id})

@@ -2,6 +2,7 @@ package review_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -325,6 +326,36 @@ func TestPurgeDeletesWhatOutlivedItsRetention(t *testing.T) {
 			if all := dump(t); strings.Contains(all, "bob@example.org") || strings.Contains(all, "'s text") {
 				t.Errorf("content outlived the purge:\n%s", all)
 			}
+		}
+	})
+}
+
+func TestRestrictionStopsSuspensionProposals(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		if _, err := h.desk.Restrict(ctx, "ops", "u1", true, ""); moderation.ErrorCode(err) != moderation.EINVALID {
+			t.Errorf("a restriction without a reason: %v, want EINVALID", err)
+		}
+		st, err := h.desk.Restrict(ctx, "ops", "u1", true, "contests the strikes")
+		if err != nil || st.Restriction == nil || st.Restriction.By != "ops" {
+			t.Fatalf("Restrict = %+v, %v", st.Restriction, err)
+		}
+		removeNote := func(note string) {
+			r := h.report("r1", note, "u1", moderation.Spam)
+			h.settle("m1", r.CaseID, remove(moderation.Spam))
+		}
+		for i := range review.DefaultStrikeThreshold {
+			removeNote(fmt.Sprint("n", i))
+		}
+		if cases, _, err := h.desk.List(ctx, review.Filter{Kind: moderation.KindSuspension}); err != nil || len(cases) != 0 {
+			t.Fatalf("suspension proposals for a restricted user: %d, %v", len(cases), err)
+		}
+		if st, err = h.desk.Restrict(ctx, "ops", "u1", false, ""); err != nil || st.Restriction != nil {
+			t.Fatalf("lifting: %+v, %v", st.Restriction, err)
+		}
+		removeNote("n-after")
+		if cases, _, err := h.desk.List(ctx, review.Filter{Kind: moderation.KindSuspension}); err != nil || len(cases) != 1 {
+			t.Errorf("suspension proposals once lifted: %d, %v; want 1", len(cases), err)
 		}
 	})
 }

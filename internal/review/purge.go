@@ -236,8 +236,8 @@ func (d *Desk) purgeUser(ctx context.Context, id string) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if u.Restriction != nil || u.Proposal != "" || u.Suspension.Active(t.now) {
-			return false, nil
+		if r, err := restricted(t, id); err != nil || r || u.Proposal != "" || u.Suspension.Active(t.now) {
+			return false, err
 		}
 		t.tx.Delete(keyUser + id)
 		return true, nil

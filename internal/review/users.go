@@ -22,7 +22,6 @@ type user struct {
 	Decisions []string                `json:"decisions,omitempty"`
 	// Proposal is the open suspension proposal case, if any.
 	Proposal    string                  `json:"proposal,omitempty"`
-	Restriction *moderation.Restriction `json:"restriction,omitempty"`
 }
 
 const maxUserDecisions = 200 // the newest decision ids kept on a user's record
@@ -34,11 +33,18 @@ func (d *Desk) UserStatus(ctx context.Context, id string) (moderation.UserStatus
 	if _, err := d.load(ctx, keyUser+id, &u); err != nil {
 		return moderation.UserStatus{}, fmt.Errorf("load user: %w", err)
 	}
-	return d.status(id, u, d.now()), nil
+	st := d.status(id, u, d.now())
+	var rs moderation.Restriction
+	if ok, err := d.load(ctx, keyRestricted+id, &rs); err != nil {
+		return st, fmt.Errorf("load restriction: %w", err)
+	} else if ok {
+		st.Restriction = &rs
+	}
+	return st, nil
 }
 
 func (d *Desk) status(id string, u user, now time.Time) moderation.UserStatus {
-	st := moderation.UserStatus{UserID: id, Strikes: d.recentStrikes(u, now), Decisions: u.Decisions, Restriction: u.Restriction}
+	st := moderation.UserStatus{UserID: id, Strikes: d.recentStrikes(u, now), Decisions: u.Decisions}
 	if u.Suspension.Active(now) {
 		st.Suspension = u.Suspension
 	}
