@@ -21,7 +21,7 @@ type user struct {
 	Strikes   []moderation.Strike     `json:"strikes,omitempty"`
 	Decisions []string                `json:"decisions,omitempty"`
 	// Proposal is the open suspension proposal case, if any.
-	Proposal    string                  `json:"proposal,omitempty"`
+	Proposal string `json:"proposal,omitempty"`
 }
 
 const maxUserDecisions = 200 // the newest decision ids kept on a user's record
