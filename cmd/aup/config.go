@@ -254,6 +254,8 @@ func (c *config) loadPrivacy(getenv func(string) string) error {
 	switch {
 	case r.Decisions < c.AppealWindow:
 		return fmt.Errorf("AUP_RETENTION_DECISIONS (%s) is shorter than AUP_APPEAL_WINDOW (%s): a decision must be kept while it may be appealed", r.Decisions, c.AppealWindow)
+	case r.CaseContent < c.AppealWindow:
+		return fmt.Errorf("AUP_RETENTION_CASE_CONTENT (%s) is shorter than AUP_APPEAL_WINDOW (%s): an appeal is decided on the content", r.CaseContent, c.AppealWindow)
 	case r.Cases < r.CaseContent:
 		return fmt.Errorf("AUP_RETENTION_CASES (%s) is shorter than AUP_RETENTION_CASE_CONTENT (%s): a case outlives its content", r.Cases, r.CaseContent)
 	}

@@ -16,7 +16,7 @@ func TestPurgeRunsInTheService(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	s := startService(t, reviewEnv(srv,
-		"AUP_APPEAL_WINDOW", "2s", "AUP_RETENTION_CASE_CONTENT", "1s", "AUP_RETENTION_CASES", "3s",
+		"AUP_APPEAL_WINDOW", "1s", "AUP_RETENTION_CASE_CONTENT", "1s", "AUP_RETENTION_CASES", "3s",
 		"AUP_RETENTION_DECISIONS", "3s", "AUP_RETENTION_REPORTS", "3s", "AUP_PURGE_INTERVAL", "200ms"))
 	const text = "buy cheap watches at canary-shop"
 	body := fmt.Sprintf(`{"reporter_id":"r1","target_type":"note","target_id":"n1","target_user_id":"u1","category":"spam","text":%q,"contact_email":"r1@example.org"}`, text)

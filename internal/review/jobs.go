@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aup-dev/aup/internal/moderation"
@@ -188,7 +189,9 @@ func applyToReport(t *txn, id string, dec moderation.Decision) error {
 	}
 	r.Applied = append(r.Applied, mark)
 	t.put(keyReport+id, r, 0)
-	t.put(keyRep+r.ReporterID, rec, 0)
+	if !strings.HasPrefix(r.ReporterID, pseudonymPrefix) { // an erased reporter has no track record
+		t.put(keyRep+r.ReporterID, rec, 0)
+	}
 	emitResolved(t, r.Report, dec.ReversedBy != "")
 	return nil
 }

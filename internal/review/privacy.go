@@ -20,8 +20,9 @@ import (
 const subjectPage = 200
 
 // Restrict marks the user id as restricted (GDPR Art. 18) or lifts the
-// mark. While restricted, nothing about the user is purged, and no
-// suspension is proposed from their strikes; reports about their content
+// mark. While restricted, the user's cases, decisions, reports and records
+// are not purged (the audit and statistics logs age as always, and so do
+// remembered uploads), and no suspension is proposed from their strikes; reports about their content
 // are still reviewed, which protects the rights of others (Art. 18(2)).
 func (d *Desk) Restrict(ctx context.Context, actor, id string, restricted bool, reason string) (moderation.UserStatus, error) {
 	reason = strings.TrimSpace(reason)
@@ -173,6 +174,9 @@ func (x *Export) add(ctx context.Context, d *Desk, byKind map[string][]string) e
 	}
 	for _, r := range reps {
 		if r.ID != "" {
+			if r.Target.UserID != x.UserID {
+				r.Target.UserID = "" // the author they reported: another person
+			}
 			x.Reports = append(x.Reports, r.Report)
 		}
 	}
@@ -346,6 +350,7 @@ func (d *Desk) eraseOne(ctx context.Context, id, member string) (kind string, ke
 				kept, err = d.eraseReport(t, id, ref)
 			default: // a remembered upload, or a kind this version does not know
 				t.tx.Delete(member)
+				t.tx.Remove(idxUploads, uploadMember(id, ref))
 			}
 			return err
 		})
@@ -431,7 +436,7 @@ func (d *Desk) eraseCase(t *txn, id, caseID string, reports []Scored) (bool, err
 	for i := range c.History {
 		c.History[i].Actor = t.psn.actor(c.History[i].Actor)
 	}
-	c.History = append(c.History, moderation.CaseEvent{At: t.now, Actor: "system", Action: "erased", Detail: "the author's data was erased; the decision is kept while it may be appealed"})
+	c.History = append(c.History, moderation.CaseEvent{At: t.now, Actor: "system", Action: "erased", Detail: "the author's data was erased; the decision, which may still be appealed, is kept under a pseudonym"})
 	t.put(keyCase+c.ID, c, 0)
 	return true, nil
 }

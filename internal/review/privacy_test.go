@@ -129,8 +129,8 @@ func TestEraseKeepsOnlyPseudonymousRecordsTheLawNeeds(t *testing.T) {
 			t.Fatalf("export before erasure: %d cases, %d decisions, %d reports, %d uploads, restriction %v, %d strikes; want 3, 3, 2, 1, set, 1",
 				len(x.Cases), len(x.Decisions), len(x.Reports), len(x.Uploads), x.Account.Restriction, len(x.Account.Strikes))
 		}
-		if raw, _ := json.Marshal(x); strings.Contains(string(raw), "mod1") || strings.Contains(string(raw), "bob") {
-			t.Errorf("the export names a moderator or another reporter: %s", raw)
+		if raw, _ := json.Marshal(x); strings.Contains(string(raw), "mod1") || strings.Contains(string(raw), "bob") || strings.Contains(string(raw), `"user_id":"carol"`) || strings.Contains(string(raw), `"user_id":"dave"`) {
+			t.Errorf("the export names a moderator, another reporter or an author alice reported: %s", raw)
 		}
 
 		h.events() // the product has been told everything so far
@@ -185,6 +185,14 @@ func TestEraseKeepsOnlyPseudonymousRecordsTheLawNeeds(t *testing.T) {
 		if v := h.caseOf(resolved.CaseID); len(v.Reports) != 0 || v.ReportCount != 1 {
 			t.Errorf("dave's case shows reports %+v after alice's was erased (count %d)", v.Reports, v.ReportCount)
 		}
+		// alice's report on carol's note still counts for that case, but
+		// no track record is kept for her pseudonym.
+		h.settle("mod2", open.CaseID, remove(moderation.Spam))
+		for _, rv := range h.caseOf(open.CaseID).Reports {
+			if rv.ReporterID == psn && (rv.Status != moderation.ReportResolved || rv.Reporter.Reports != 0 || rv.Reporter.Upheld != 0) {
+				t.Errorf("alice's report after the decision: %+v", rv)
+			}
+		}
 		// The pseudonymous decision can still be appealed, by its pseudonym.
 		if _, _, err := h.desk.Appeal(ctx, psn, dec.ID, "appeal"); err != nil {
 			t.Errorf("appeal of the kept decision: %v", err)
@@ -223,7 +231,7 @@ func TestEraseKeepsOnlyPseudonymousRecordsTheLawNeeds(t *testing.T) {
 func TestPurgeDeletesWhatOutlivedItsRetention(t *testing.T) {
 	// The logs' ids come from the store's clock, so this desk's starts now.
 	ret := review.Retention{CaseContent: time.Hour, Cases: 2 * time.Hour, Reports: 2 * time.Hour, Decisions: 3 * time.Hour, Users: 3 * time.Hour, Audit: 4 * time.Hour, Stats: 5 * time.Hour}
-	cfg := review.Config{AppealWindow: 90 * time.Minute, Retention: ret}
+	cfg := review.Config{AppealWindow: time.Hour, Retention: ret, UploadMemory: 2 * time.Hour}
 	eachPrivacyStore(t, cfg, time.Now().UTC(), func(t *testing.T, h *harness, dump func(t *testing.T) string) {
 		ctx := t.Context()
 		start := h.clock.Now()
@@ -240,6 +248,9 @@ func TestPurgeDeletesWhatOutlivedItsRetention(t *testing.T) {
 					return
 				}
 			}
+		}
+		if err := h.desk.RememberUpload(ctx, "u-erin", "erin", moderation.FileInfo{MediaType: "image/png", SHA256: strings.Repeat("cd", 32)}); err != nil {
+			t.Fatal(err)
 		}
 		for _, who := range []string{"alice", "erin"} {
 			if _, _, err := h.desk.Submit(ctx, moderation.Report{ReporterID: "bob", Target: noteOf("n-"+who, who), Category: moderation.Spam, Text: who + "'s text", ContactEmail: "bob@example.org"}); err != nil {
@@ -286,7 +297,10 @@ func TestPurgeDeletesWhatOutlivedItsRetention(t *testing.T) {
 		// erin's case and the appeal (closed at 1 h 1 min); bob's report on
 		// erin's case, but not the one on alice's; bob's track record;
 		// erin's decision but not the appeal's.
-		purge(map[string]int64{"case_content": 1, "cases": 2, "reports": 1, "reporters": 1, "decisions": 1, "users": 0})
+		purge(map[string]int64{"case_content": 1, "cases": 2, "reports": 1, "reporters": 1, "decisions": 1, "users": 0, "uploads": 1})
+		if x, err := h.desk.Export(ctx, "erin"); err != nil || len(x.Uploads) != 0 {
+			t.Errorf("erin's export lists %d uploads past their memory (%v)", len(x.Uploads), err)
+		}
 		at(4*time.Hour + 30*time.Minute) // and past the audit's retention
 		got, err := h.desk.Purge(ctx)
 		if err != nil {

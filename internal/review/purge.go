@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/aup-dev/aup/internal/moderation"
@@ -33,6 +34,7 @@ func (d *Desk) Purge(ctx context.Context) (map[string]int64, error) {
 		{"decisions", idxDecisions, r.Decisions, d.purgeDecision},
 		{"users", idxUsers, r.Users, d.purgeUser},
 		{"reporters", idxReporters, r.Reports, d.purgeReporter},
+		{"uploads", idxUploads, d.cfg.UploadMemory, d.purgeUpload},
 	}
 	for _, s := range steps {
 		cutoff := float64(now.Add(-s.keep).UnixMilli())
@@ -250,6 +252,16 @@ func (d *Desk) purgeReporter(ctx context.Context, id string) (bool, error) {
 			return false, err
 		}
 		t.tx.Delete(keyRep + id)
+		return true, nil
+	})
+}
+
+// purgeUpload takes an upload whose memory expired (the store deleted it)
+// out of its author's subject index.
+func (d *Desk) purgeUpload(ctx context.Context, member string) (bool, error) {
+	return d.purgeStep(ctx, idxUploads, member, func(t *txn) (bool, error) {
+		uid, cid, _ := strings.Cut(member, "\x00")
+		t.tx.Remove(idxSubject(uid), keyUploadFile+cid)
 		return true, nil
 	})
 }

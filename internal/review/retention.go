@@ -54,7 +54,7 @@ func (r *Retention) fill(appealWindow time.Duration) error {
 		v    *time.Duration
 		def  time.Duration
 	}{
-		{"case content", &r.CaseContent, DefaultCaseContentRetention},
+		{"case content", &r.CaseContent, max(DefaultCaseContentRetention, appealWindow)},
 		{"cases", &r.Cases, DefaultCaseRetention},
 		{"reports", &r.Reports, DefaultReportRetention},
 		{"decisions", &r.Decisions, max(DefaultDecisionRetention, appealWindow)},
@@ -69,6 +69,9 @@ func (r *Retention) fill(appealWindow time.Duration) error {
 	}
 	if r.Decisions < appealWindow {
 		return moderation.Errorf(moderation.EINVALID, "review: decisions must be kept at least as long as the appeal window (%s), not %s", appealWindow, r.Decisions)
+	}
+	if r.CaseContent < appealWindow {
+		return moderation.Errorf(moderation.EINVALID, "review: case content must be kept at least as long as the appeal window (%s), not %s: an appeal is decided on the content", appealWindow, r.CaseContent)
 	}
 	if r.Cases < r.CaseContent {
 		return fmt.Errorf("review: cases must be kept at least as long as their content (%s), not %s", r.CaseContent, r.Cases)

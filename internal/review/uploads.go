@@ -18,6 +18,13 @@ const DefaultUploadMemory = 90 * 24 * time.Hour
 // report about it.
 const keyUploadFile = "upload-file:"
 
+// idxUploads indexes remembered uploads by when they were remembered, as
+// "<user id>\x00<content id>", so that the purge can take an upload that
+// expired out of its author's subject index.
+const idxUploads = "uploads"
+
+func uploadMember(userID, contentID string) string { return userID + "\x00" + contentID }
+
 // uploadDoc is a remembered upload.
 type uploadDoc struct {
 	File   moderation.FileInfo `json:"file"`
@@ -40,6 +47,7 @@ func (d *Desk) RememberUpload(ctx context.Context, contentID, userID string, f m
 		t.put(keyUploadFile+contentID, doc, d.cfg.UploadMemory)
 		if userID != "" {
 			t.tx.Add(idxSubject(userID), keyUploadFile+contentID, float64(t.now.UnixMilli()))
+			t.tx.Add(idxUploads, uploadMember(userID, contentID), float64(t.now.UnixMilli()))
 		}
 		return nil
 	})
