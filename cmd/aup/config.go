@@ -256,6 +256,8 @@ func (c *config) loadPrivacy(getenv func(string) string) error {
 		return fmt.Errorf("AUP_RETENTION_DECISIONS (%s) is shorter than AUP_APPEAL_WINDOW (%s): a decision must be kept while it may be appealed", r.Decisions, c.AppealWindow)
 	case r.CaseContent < c.AppealWindow:
 		return fmt.Errorf("AUP_RETENTION_CASE_CONTENT (%s) is shorter than AUP_APPEAL_WINDOW (%s): an appeal is decided on the content", r.CaseContent, c.AppealWindow)
+	case r.Users < c.StrikeWindow:
+		return fmt.Errorf("AUP_RETENTION_USERS (%s) is shorter than AUP_STRIKE_WINDOW (%s): strikes count within the window", r.Users, c.StrikeWindow)
 	case r.Cases < r.CaseContent:
 		return fmt.Errorf("AUP_RETENTION_CASES (%s) is shorter than AUP_RETENTION_CASE_CONTENT (%s): a case outlives its content", r.Cases, r.CaseContent)
 	}

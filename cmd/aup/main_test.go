@@ -267,6 +267,7 @@ func TestConfigErrors(t *testing.T) {
 		{map[string]string{"AUP_RETENTION_DECISIONS": "30d"}, "AUP_APPEAL_WINDOW"},
 		{map[string]string{"AUP_RETENTION_CASES": "30d", "AUP_RETENTION_CASE_CONTENT": "60d", "AUP_APPEAL_WINDOW": "10d", "AUP_RETENTION_DECISIONS": "30d"}, "AUP_RETENTION_CASES (720h0m0s) is shorter"},
 		{map[string]string{"AUP_RETENTION_CASE_CONTENT": "30d"}, "AUP_RETENTION_CASE_CONTENT (720h0m0s) is shorter than AUP_APPEAL_WINDOW"},
+		{map[string]string{"AUP_RETENTION_USERS": "30d"}, "AUP_RETENTION_USERS (720h0m0s) is shorter than AUP_STRIKE_WINDOW"},
 		{map[string]string{"AUP_STRIKE_THRESHOLD": "0"}, "AUP_STRIKE_THRESHOLD"},
 		{map[string]string{"AUP_WEBHOOK_SECRET": "0123456789abcdef0"}, "AUP_WEBHOOK_URL is not"},
 		{map[string]string{"AUP_WEBHOOK_URL": "https://product.example/hooks", "AUP_WEBHOOK_SECRET": "short"}, "at least 16"},

@@ -19,7 +19,7 @@ func (s *Server) exportUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	x, err := s.desk.Export(c.Request().Context(), id)
+	x, err := s.desk.Export(c.Request().Context(), actor(c), id)
 	if err != nil {
 		return err
 	}

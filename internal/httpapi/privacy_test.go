@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -78,7 +79,14 @@ func TestPrivacyEndpoints(t *testing.T) {
 		t.Errorf("export after erasure = %s", res.body)
 	}
 	a := ds.audit(t, "target_id=author-1")
-	if n := len(a.Entries); n == 0 || a.Entries[n-1].Action != "privacy.erased" || a.Entries[n-1].Actor != "ops" {
-		t.Errorf("audit about the user = %+v", a.Entries)
+	var actions []string
+	for _, e := range a.Entries {
+		actions = append(actions, e.Actor+" "+e.Action)
+		if e.TargetID != x.Pseudonym || e.Reason != "" {
+			t.Errorf("audit entry about the user: %+v, want the pseudonym %s and no reason", e, x.Pseudonym)
+		}
+	}
+	if want := []string{"ops privacy.restricted", "ops privacy.exported", "ops privacy.erased", "ops privacy.exported"}; !slices.Equal(actions, want) {
+		t.Errorf("audit about the user = %v, want %v", actions, want)
 	}
 }

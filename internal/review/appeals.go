@@ -27,8 +27,10 @@ func (d *Desk) Appeal(ctx context.Context, userID, decisionID, statement string)
 		if ok, err := t.get(keyAppeal+decisionID, &caseID); err != nil {
 			return err
 		} else if ok {
-			if _, err := t.get(keyCase+caseID, &c); err != nil {
+			if ok, err := t.get(keyCase+caseID, &c); err != nil {
 				return err
+			} else if !ok {
+				return moderation.Errorf(moderation.ECONFLICT, "decision %s was appealed, and the appeal decided; a decision is appealed once", decisionID)
 			}
 			return nil
 		}

@@ -104,7 +104,7 @@ func New(cfg Config) (*Desk, error) {
 	cfg.ReportLimit = orDefault(cfg.ReportLimit, DefaultReportLimit)
 	cfg.ReportWindow = orDefault(cfg.ReportWindow, DefaultReportWindow)
 	cfg.UploadMemory = orDefault(cfg.UploadMemory, DefaultUploadMemory)
-	if err := cfg.Retention.fill(cfg.AppealWindow); err != nil {
+	if err := cfg.Retention.fill(cfg.AppealWindow, cfg.StrikeWindow); err != nil {
 		return nil, err
 	}
 	if len(cfg.PseudonymKey) == 0 {

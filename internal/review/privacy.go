@@ -2,6 +2,7 @@ package review
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -40,7 +41,9 @@ func (d *Desk) Restrict(ctx context.Context, actor, id string, restricted bool, 
 			action = "privacy.unrestricted"
 			t.tx.Delete(keyRestricted + id)
 		}
-		t.audit(moderation.AuditEntry{Actor: actor, Action: action, TargetType: moderation.TargetUser, TargetID: id, Reason: reason})
+		// The reason stays in the restriction, which an erasure deletes,
+		// not in the audit log, which outlives it.
+		t.audit(moderation.AuditEntry{Actor: actor, Action: action, TargetType: moderation.TargetUser, TargetID: id})
 		return nil
 	})
 	if err != nil {
@@ -98,8 +101,9 @@ var exportNotes = []string{
 	"Moderators are named \"moderator\" and other people's reports are left out: they are other people's data.",
 }
 
-// Export returns everything kept about the person id.
-func (d *Desk) Export(ctx context.Context, id string) (Export, error) {
+// Export returns everything kept about the person id, for actor; the
+// export is audited.
+func (d *Desk) Export(ctx context.Context, actor, id string) (Export, error) {
 	if id == "" {
 		return Export{}, moderation.Errorf(moderation.EINVALID, "the user id is required")
 	}
@@ -141,7 +145,11 @@ func (d *Desk) Export(ctx context.Context, id string) (Export, error) {
 		}
 	}
 	x.redact()
-	return x, nil
+	err := d.update(ctx, func(t *txn) error {
+		t.audit(moderation.AuditEntry{Actor: actor, Action: "privacy.exported", TargetType: moderation.TargetUser, TargetID: id})
+		return nil
+	})
+	return x, err
 }
 
 // add loads one page of a subject's records into x.
@@ -260,18 +268,55 @@ func (d *Desk) Erase(ctx context.Context, actor, id string) (Erasure, error) {
 	if err := d.refuseOpen(ctx, id); err != nil {
 		return res, err
 	}
+	// A record written meanwhile (a report the user files) lands in the
+	// subject index again: go round until it stays empty.
+	for round := 0; ; round++ {
+		if err := d.eraseSubject(ctx, id, &res); err != nil {
+			return res, err
+		}
+		err := d.update(ctx, func(t *txn) error {
+			t.tx.Delete(keyUser + id)
+			t.tx.Delete(keyRep + id)
+			t.tx.Delete(keyRestricted + id)
+			t.tx.Remove(idxUsers, id)
+			t.tx.Remove(idxReporters, id)
+			return nil
+		})
+		if err != nil {
+			return res, err
+		}
+		if n, err := d.cfg.Store.Count(ctx, idxSubject(id)); err != nil || n == 0 {
+			break
+		} else if round == 2 {
+			return res, moderation.Errorf(moderation.EUNAVAILABLE, "new records about user %s kept arriving during the erasure; stop the product's calls for the user and erase again", id)
+		}
+	}
+	n, err := d.pseudonymiseEvents(ctx, id)
+	if err != nil {
+		return res, err
+	}
+	res.Kept["event"] = n
+	err = d.update(ctx, func(t *txn) error {
+		t.audit(moderation.AuditEntry{Actor: actor, Action: "privacy.erased", TargetType: moderation.TargetUser, TargetID: id})
+		return nil
+	})
+	return res, err
+}
+
+// eraseSubject erases every member of id's subject index.
+func (d *Desk) eraseSubject(ctx context.Context, id string, res *Erasure) error {
 	for {
 		page, err := d.cfg.Store.Range(ctx, idxSubject(id), RangeQuery{Min: math.Inf(-1), Max: math.Inf(1), Limit: subjectPage})
 		if err != nil {
-			return res, fmt.Errorf("read subject index: %w", err)
+			return fmt.Errorf("read subject index: %w", err)
 		}
 		if len(page) == 0 {
-			break
+			return nil
 		}
 		for _, m := range page {
 			kind, kept, err := d.eraseOne(ctx, id, m.Member)
 			if err != nil {
-				return res, err
+				return err
 			}
 			if kept {
 				res.Kept[kind]++
@@ -280,16 +325,77 @@ func (d *Desk) Erase(ctx context.Context, actor, id string) (Erasure, error) {
 			}
 		}
 	}
-	err := d.update(ctx, func(t *txn) error {
-		t.tx.Delete(keyUser + id)
-		t.tx.Delete(keyRep + id)
-		t.tx.Delete(keyRestricted + id)
-		t.tx.Remove(idxUsers, id)
-		t.tx.Remove(idxReporters, id)
-		t.audit(moderation.AuditEntry{Actor: actor, Action: "privacy.erased", TargetType: moderation.TargetUser, TargetID: id})
-		return nil
-	})
-	return res, err
+}
+
+// pseudonymiseEvents replaces id by its pseudonym in the events waiting
+// for the product's webhook, and returns how many it changed. Any string
+// of an event's data that is the id is replaced: user_id, reporter_id, a
+// target's user_id, or its id when the target is the account.
+func (d *Desk) pseudonymiseEvents(ctx context.Context, id string) (int, error) {
+	psn := d.psn.of(id)
+	changed := 0
+	for offset := 0; ; offset += subjectPage {
+		page, err := d.cfg.Store.Range(ctx, idxOutbox, RangeQuery{Min: math.Inf(-1), Max: math.Inf(1), Offset: offset, Limit: subjectPage})
+		if err != nil {
+			return changed, fmt.Errorf("read the outbox: %w", err)
+		}
+		for _, m := range page {
+			var done bool
+			err := d.update(ctx, func(t *txn) error {
+				done = false
+				var ev outboxEvent
+				if ok, err := t.get(keyEvent+m.Member, &ev); err != nil || !ok {
+					return err
+				}
+				var data any
+				if err := json.Unmarshal(ev.Data, &data); err != nil {
+					return fmt.Errorf("decode event %s: %w", ev.ID, err)
+				}
+				if data, done = replaceString(data, id, psn); done {
+					ev.Data, _ = json.Marshal(data)
+					t.put(keyEvent+ev.ID, ev, 0)
+				}
+				return nil
+			})
+			if err != nil {
+				return changed, err
+			}
+			if done {
+				changed++
+			}
+		}
+		if len(page) < subjectPage {
+			return changed, nil
+		}
+	}
+}
+
+// replaceString replaces the strings equal to old in v, a decoded JSON
+// value, by repl, and says whether it replaced any.
+func replaceString(v any, old, repl string) (any, bool) {
+	switch x := v.(type) {
+	case string:
+		if x == old {
+			return repl, true
+		}
+	case []any:
+		hit := false
+		for i := range x {
+			var ok bool
+			x[i], ok = replaceString(x[i], old, repl)
+			hit = hit || ok
+		}
+		return x, hit
+	case map[string]any:
+		hit := false
+		for k := range x {
+			var ok bool
+			x[k], ok = replaceString(x[k], old, repl)
+			hit = hit || ok
+		}
+		return x, hit
+	}
+	return v, false
 }
 
 // refuseOpen returns ECONFLICT when a case about the person id is open.
@@ -318,6 +424,13 @@ func (d *Desk) refuseOpen(ctx context.Context, id string) error {
 		if len(page) < subjectPage {
 			break
 		}
+	}
+	var u user
+	if _, err := d.load(ctx, keyUser+id, &u); err != nil {
+		return fmt.Errorf("load user: %w", err)
+	}
+	if s := u.Suspension; s.Active(d.now()) {
+		return moderation.Errorf(moderation.ECONFLICT, "user %s is suspended (decision %s), and the suspension is enforced through the record an erasure deletes: lift it first if the erasure may end it", id, s.DecisionID)
 	}
 	if len(open) > 0 {
 		shown := open[:min(len(open), 10)]
@@ -374,38 +487,48 @@ func (d *Desk) caseReports(ctx context.Context, caseID string) ([]Scored, error)
 }
 
 // withReports runs fn on each of c's reports, after checking that reports
-// (read before the transaction) are all of them.
-func withReports(t *txn, c *moderation.Case, reports []Scored, fn func(r *reportDoc)) error {
+// (read before the transaction) are all of them, and says whether one is
+// still waiting for its resolution job.
+func withReports(t *txn, c *moderation.Case, reports []Scored, fn func(r *reportDoc) error) (pending bool, err error) {
 	if n := len(reports); c.ReportCount > 0 && (n == 0 || int(reports[n-1].Score) < c.ReportCount) {
-		return errStale
+		return false, errStale
 	}
 	for _, m := range reports {
 		var r reportDoc
 		if ok, err := t.get(keyReport+m.Member, &r); err != nil {
-			return err
+			return false, err
 		} else if ok {
-			fn(&r)
+			pending = pending || r.Status != moderation.ReportResolved
+			if err := fn(&r); err != nil {
+				return false, err
+			}
 			t.put(keyReport+m.Member, r, 0)
 		}
 	}
-	return nil
+	return pending, nil
 }
 
 // stripContent removes what a case holds of the content it is about, and
-// its reports' texts, explanations and contact e-mails, running also on
-// each report (a transaction's reads do not see its writes, so a report
-// must be changed in one go).
-func stripContent(t *txn, c *moderation.Case, reports []Scored, also func(r *reportDoc)) error {
+// its reports' texts, explanations and contact e-mails (but not those of a
+// restricted reporter), running also on each report (a transaction's reads
+// do not see its writes, so a report must be changed in one go). pending
+// says whether a report still waits for its resolution, which reads the
+// case's index of reports: the case must not be deleted yet.
+func stripContent(t *txn, c *moderation.Case, reports []Scored, also func(r *reportDoc)) (pending bool, err error) {
 	t.tx.Remove(idxContent, c.ID)
-	err := withReports(t, c, reports, func(r *reportDoc) {
-		r.Text, r.Explanation, r.ContactEmail = "", "", ""
+	pending, err = withReports(t, c, reports, func(r *reportDoc) error {
+		rs, err := restricted(t, r.ReporterID)
+		if !rs {
+			r.Text, r.Explanation, r.ContactEmail = "", "", ""
+		}
 		also(r)
+		return err
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	c.Text, c.File, c.Verdict, c.Statement = "", nil, nil, ""
-	return nil
+	return pending, nil
 }
 
 // eraseCase erases a decided case about id's content or account: kept
@@ -422,13 +545,19 @@ func (d *Desk) eraseCase(t *txn, id, caseID string, reports []Scored) (bool, err
 		return false, err
 	}
 	psn := t.psn.of(id)
-	if err := stripContent(t, &c, reports, func(r *reportDoc) { pseudonymiseTarget(&r.Target, id, psn) }); err != nil {
+	pending, err := stripContent(t, &c, reports, func(r *reportDoc) { pseudonymiseTarget(&r.Target, id, psn) })
+	if err != nil {
 		return false, err
+	}
+	if pending {
+		return false, moderation.Errorf(moderation.EUNAVAILABLE, "the reports on case %s are still being resolved; try the erasure again in a minute", c.ID)
 	}
 	var dec moderation.Decision
 	if ok, err := t.get(keyDec+c.DecisionID, &dec); err != nil {
 		return false, err
-	} else if !ok || !d.appealable(dec, t.now) {
+	} else if keep, err := d.appealable(t, dec); err != nil {
+		return false, err
+	} else if !ok || !keep {
 		deleteCase(t, &c, reports)
 		return false, nil
 	}
@@ -471,7 +600,9 @@ func (d *Desk) eraseDecision(t *txn, id, decID string) (bool, error) {
 	if ok, err := t.get(keyDec+decID, &dec); err != nil || !ok {
 		return false, err
 	}
-	if !d.appealable(dec, t.now) {
+	if keep, err := d.appealable(t, dec); err != nil {
+		return false, err
+	} else if !keep {
 		deleteDecision(t, dec.ID)
 		return false, nil
 	}
@@ -481,9 +612,14 @@ func (d *Desk) eraseDecision(t *txn, id, decID string) (bool, error) {
 }
 
 // appealable reports whether dec acted against the user and may still be
-// appealed (or is being appealed).
-func (d *Desk) appealable(dec moderation.Decision, now time.Time) bool {
-	return (dec.ContentRemoved || dec.SuspensionID != "") && dec.ReversedBy == "" && now.Sub(dec.DecidedAt) <= d.cfg.AppealWindow
+// appealed: within the appeal window, not reversed, and not appealed yet
+// (an erasure waits for an open appeal; a decided one is final).
+func (d *Desk) appealable(t *txn, dec moderation.Decision) (bool, error) {
+	if !dec.ContentRemoved && dec.SuspensionID == "" || dec.ReversedBy != "" || t.now.Sub(dec.DecidedAt) > d.cfg.AppealWindow {
+		return false, nil
+	}
+	_, appealed, err := t.tx.Get(keyAppeal + dec.ID)
+	return !appealed, err
 }
 
 func deleteDecision(t *txn, id string) {

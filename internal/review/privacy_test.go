@@ -3,6 +3,7 @@ package review_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -121,7 +122,7 @@ func TestEraseKeepsOnlyPseudonymousRecordsTheLawNeeds(t *testing.T) {
 		}
 		h.settle("mod2", pending.CaseID, keep)
 
-		x, err := h.desk.Export(ctx, "alice")
+		x, err := h.desk.Export(ctx, "ops", "alice")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,7 +134,7 @@ func TestEraseKeepsOnlyPseudonymousRecordsTheLawNeeds(t *testing.T) {
 			t.Errorf("the export names a moderator, another reporter or an author alice reported: %s", raw)
 		}
 
-		h.events() // the product has been told everything so far
+		// The product has not been sent the events yet (its webhook is down).
 		res, err := h.desk.Erase(ctx, "admin", "alice")
 		if err != nil {
 			t.Fatal(err)
@@ -141,6 +142,9 @@ func TestEraseKeepsOnlyPseudonymousRecordsTheLawNeeds(t *testing.T) {
 		psn := h.desk.Pseudonym("alice")
 		if res.Pseudonym != psn || !strings.HasPrefix(psn, "psn_") || psn == h.desk.Pseudonym("bob") {
 			t.Fatalf("pseudonym %q (bob's %q)", res.Pseudonym, h.desk.Pseudonym("bob"))
+		}
+		if res.Kept["event"] == 0 {
+			t.Errorf("no pending event was pseudonymised: %v", res.Kept)
 		}
 		wantKept := map[string]int{"case": 1, "decision": 1, "report": 1}
 		wantDeleted := map[string]int{"case": 2, "decision": 2, "report": 1, "upload-file": 1}
@@ -199,7 +203,7 @@ func TestEraseKeepsOnlyPseudonymousRecordsTheLawNeeds(t *testing.T) {
 		}
 
 		// Nothing else is left about alice.
-		x, err = h.desk.Export(ctx, "alice")
+		x, err = h.desk.Export(ctx, "ops", "alice")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,8 +214,14 @@ func TestEraseKeepsOnlyPseudonymousRecordsTheLawNeeds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := len(entries); n == 0 || entries[n-1].Action != "privacy.erased" || entries[n-1].TargetID != psn {
-			t.Errorf("audit about alice ends with %+v, want privacy.erased under the pseudonym", entries[max(0, n-1):])
+		var actions []string
+		for _, e := range entries {
+			actions = append(actions, e.Actor+" "+e.Action+" "+e.TargetID)
+		}
+		for _, want := range []string{"admin privacy.restricted " + psn, "ops privacy.exported " + psn, "admin privacy.erased " + psn} {
+			if !slices.Contains(actions, want) {
+				t.Errorf("audit about alice %v lacks %q", actions, want)
+			}
 		}
 		if dump != nil {
 			all := dump(t)
@@ -231,7 +241,7 @@ func TestEraseKeepsOnlyPseudonymousRecordsTheLawNeeds(t *testing.T) {
 func TestPurgeDeletesWhatOutlivedItsRetention(t *testing.T) {
 	// The logs' ids come from the store's clock, so this desk's starts now.
 	ret := review.Retention{CaseContent: time.Hour, Cases: 2 * time.Hour, Reports: 2 * time.Hour, Decisions: 3 * time.Hour, Users: 3 * time.Hour, Audit: 4 * time.Hour, Stats: 5 * time.Hour}
-	cfg := review.Config{AppealWindow: time.Hour, Retention: ret, UploadMemory: 2 * time.Hour}
+	cfg := review.Config{AppealWindow: time.Hour, StrikeWindow: time.Hour, Retention: ret, UploadMemory: 2 * time.Hour}
 	eachPrivacyStore(t, cfg, time.Now().UTC(), func(t *testing.T, h *harness, dump func(t *testing.T) string) {
 		ctx := t.Context()
 		start := h.clock.Now()
@@ -298,7 +308,7 @@ func TestPurgeDeletesWhatOutlivedItsRetention(t *testing.T) {
 		// erin's case, but not the one on alice's; bob's track record;
 		// erin's decision but not the appeal's.
 		purge(map[string]int64{"case_content": 1, "cases": 2, "reports": 1, "reporters": 1, "decisions": 1, "users": 0, "uploads": 1})
-		if x, err := h.desk.Export(ctx, "erin"); err != nil || len(x.Uploads) != 0 {
+		if x, err := h.desk.Export(ctx, "ops", "erin"); err != nil || len(x.Uploads) != 0 {
 			t.Errorf("erin's export lists %d uploads past their memory (%v)", len(x.Uploads), err)
 		}
 		at(4*time.Hour + 30*time.Minute) // and past the audit's retention
@@ -325,7 +335,7 @@ func TestPurgeDeletesWhatOutlivedItsRetention(t *testing.T) {
 
 		// alice's records outlive their retention until the restriction is
 		// lifted; then they go.
-		x, err := h.desk.Export(ctx, "alice")
+		x, err := h.desk.Export(ctx, "ops", "alice")
 		if err != nil || len(x.Cases) != 1 || len(x.Decisions) != 1 || x.Cases[0].Text == "" {
 			t.Fatalf("alice's export while restricted: %d cases, %d decisions, %v", len(x.Cases), len(x.Decisions), err)
 		}
@@ -333,7 +343,7 @@ func TestPurgeDeletesWhatOutlivedItsRetention(t *testing.T) {
 			t.Fatal(err)
 		}
 		purge(map[string]int64{"case_content": 1, "cases": 1, "reports": 1, "decisions": 1, "users": 1})
-		if x, err = h.desk.Export(ctx, "alice"); err != nil || len(x.Cases)+len(x.Decisions) != 0 {
+		if x, err = h.desk.Export(ctx, "ops", "alice"); err != nil || len(x.Cases)+len(x.Decisions) != 0 {
 			t.Errorf("alice's export after lifting: %d cases, %d decisions, %v", len(x.Cases), len(x.Decisions), err)
 		}
 		if dump != nil {
@@ -370,6 +380,82 @@ func TestRestrictionStopsSuspensionProposals(t *testing.T) {
 		removeNote("n-after")
 		if cases, _, err := h.desk.List(ctx, review.Filter{Kind: moderation.KindSuspension}); err != nil || len(cases) != 1 {
 			t.Errorf("suspension proposals once lifted: %d, %v; want 1", len(cases), err)
+		}
+	})
+}
+
+func TestEraseWaitsForWhatMustFinish(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		// bob's report on alice's note is resolved by a job after the
+		// decision; until then her case cannot go.
+		r := h.report("bob", "n1", "alice", moderation.Spam)
+		if _, err := h.desk.ClaimCase(ctx, "m1", r.CaseID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.desk.Decide(ctx, "m1", r.CaseID, review.DecisionRequest{Action: moderation.ActionKeep, Reason: "fine"}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := h.desk.Erase(ctx, "ops", "alice")
+		wantCode(t, err, moderation.EUNAVAILABLE)
+		h.work()
+		if _, err := h.desk.Erase(ctx, "ops", "alice"); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := h.desk.Report(ctx, r.ID); err != nil || got.Status != moderation.ReportResolved || got.Target.UserID == "alice" {
+			t.Errorf("bob's report after alice's erasure: %+v, %v", got, err)
+		}
+
+		// A suspension in force is enforced through the user's record.
+		if _, _, err := h.desk.Suspend(ctx, "m1", "carol", review.SuspendRequest{Reason: "spam wave", Days: 7}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = h.desk.Erase(ctx, "ops", "carol")
+		wantCode(t, err, moderation.ECONFLICT)
+		if _, err := h.desk.Lift(ctx, "m1", "carol", "erasure requested"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.desk.Erase(ctx, "ops", "carol"); err != nil {
+			t.Errorf("erasure once lifted: %v", err)
+		}
+	})
+}
+
+func TestPurgeReachesLateReportsAndSparesRestrictedReporters(t *testing.T) {
+	ret := review.Retention{CaseContent: time.Hour}
+	eachStoreConfig(t, review.Config{AppealWindow: time.Hour, Retention: ret}, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		r, _, err := h.desk.Submit(ctx, moderation.Report{ReporterID: "bob", Target: noteOf("n1", "alice"), Category: moderation.Spam, Text: "bob saw this", ContactEmail: "bob@example.org"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.desk.Restrict(ctx, "ops", "bob", true, "bob asked"); err != nil {
+			t.Fatal(err)
+		}
+		h.settle("m1", r.CaseID, remove(moderation.Spam))
+		h.clock.Advance(2 * time.Hour)
+		if _, err := h.desk.Purge(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// A report about the removed note, after its content went.
+		late, _, err := h.desk.Submit(ctx, moderation.Report{ReporterID: "dora", Target: noteOf("n1", "alice"), Category: moderation.Spam, Text: "dora saw this", ContactEmail: "dora@example.org"})
+		if err != nil || late.CaseID != r.CaseID || late.Status != moderation.ReportResolved {
+			t.Fatalf("late report: %+v, %v", late, err)
+		}
+		if got, err := h.desk.Purge(ctx); err != nil || got["case_content"] != 1 {
+			t.Errorf("purge after the late report: %v, %v; want its content stripped", got, err)
+		}
+		for _, rv := range h.caseOf(r.CaseID).Reports {
+			switch rv.ReporterID {
+			case "dora":
+				if rv.Text != "" || rv.ContactEmail != "" {
+					t.Errorf("the late report keeps its content: %+v", rv.Report)
+				}
+			case "bob":
+				if rv.Text == "" || rv.ContactEmail == "" {
+					t.Errorf("restricted bob's report lost its content: %+v", rv.Report)
+				}
+			}
 		}
 	})
 }

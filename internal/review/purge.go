@@ -2,6 +2,7 @@ package review
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -45,6 +46,9 @@ func (d *Desk) Purge(ctx context.Context) (map[string]int64, error) {
 			}
 			for _, m := range page {
 				done, err := s.purge(ctx, m.Member)
+				if errors.Is(err, errStale) {
+					err = nil // a report came in meanwhile: the next run
+				}
 				if err != nil {
 					return counts, fmt.Errorf("purge %s: %w", s.kind, err)
 				}
@@ -156,7 +160,7 @@ func (d *Desk) purgeContent(ctx context.Context, id string) (bool, error) {
 		if keep, err := keepCase(t, &c); err != nil || keep {
 			return false, err
 		}
-		if err := stripContent(t, &c, reports, func(*reportDoc) {}); err != nil {
+		if _, err := stripContent(t, &c, reports, func(*reportDoc) {}); err != nil {
 			return false, err
 		}
 		c.History = append(c.History, moderation.CaseEvent{At: t.now, Actor: "system", Action: "content_purged", Detail: "retention of case content ran out"})
@@ -178,6 +182,9 @@ func (d *Desk) purgeCase(ctx context.Context, id string) (bool, error) {
 		if keep, err := keepCase(t, &c); err != nil || keep {
 			return false, err
 		}
+		if pending, err := withReports(t, &c, reports, func(*reportDoc) error { return nil }); err != nil || pending {
+			return false, err // a report waits for its resolution, which reads the case's reports
+		}
 		if err := deleteTargetKey(t, &c); err != nil {
 			return false, err
 		}
@@ -193,7 +200,11 @@ func (d *Desk) purgeReport(ctx context.Context, id string) (bool, error) {
 			return !ok, err
 		}
 		if r.Status != moderation.ReportResolved {
-			return false, nil // its case is still open
+			// Its case is still open, or its resolution pending; unless
+			// the case is gone, and with it what could resolve it.
+			if _, ok, err := t.tx.Get(keyCase + r.CaseID); err != nil || ok {
+				return false, err
+			}
 		}
 		for _, who := range []string{r.ReporterID, r.Target.UserID} {
 			if rs, err := restricted(t, who); err != nil || rs {

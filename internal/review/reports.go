@@ -112,6 +112,8 @@ func (d *Desk) Submit(ctx context.Context, r moderation.Report) (report moderati
 				return err
 			} else if ok && dec.ContentRemoved && dec.ReversedBy == "" {
 				report.CaseID = latest.ID
+				// The report's text and e-mail go with the case's content.
+				t.tx.Add(idxContent, latest.ID, float64(dec.DecidedAt.UnixMilli()))
 				resolve(&report, dec)
 				rec.Upheld++
 				applied = []string{dec.ID}

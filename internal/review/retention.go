@@ -48,7 +48,7 @@ type Retention struct {
 }
 
 // fill sets the defaults and checks the bounds.
-func (r *Retention) fill(appealWindow time.Duration) error {
+func (r *Retention) fill(appealWindow, strikeWindow time.Duration) error {
 	for _, f := range []struct {
 		name string
 		v    *time.Duration
@@ -58,7 +58,7 @@ func (r *Retention) fill(appealWindow time.Duration) error {
 		{"cases", &r.Cases, DefaultCaseRetention},
 		{"reports", &r.Reports, DefaultReportRetention},
 		{"decisions", &r.Decisions, max(DefaultDecisionRetention, appealWindow)},
-		{"users", &r.Users, DefaultUserRetention},
+		{"users", &r.Users, max(DefaultUserRetention, strikeWindow)},
 		{"audit", &r.Audit, DefaultAuditRetention},
 		{"stats", &r.Stats, DefaultStatsRetention},
 	} {
@@ -72,6 +72,9 @@ func (r *Retention) fill(appealWindow time.Duration) error {
 	}
 	if r.CaseContent < appealWindow {
 		return moderation.Errorf(moderation.EINVALID, "review: case content must be kept at least as long as the appeal window (%s), not %s: an appeal is decided on the content", appealWindow, r.CaseContent)
+	}
+	if r.Users < strikeWindow {
+		return moderation.Errorf(moderation.EINVALID, "review: user records must be kept at least as long as the strike window (%s), not %s: strikes count within it", strikeWindow, r.Users)
 	}
 	if r.Cases < r.CaseContent {
 		return fmt.Errorf("review: cases must be kept at least as long as their content (%s), not %s", r.CaseContent, r.Cases)
