@@ -530,8 +530,13 @@ func TestAutomatedVerdicts(t *testing.T) {
 // BenchmarkTransparency computes the figures over 100,000 statistics
 // entries of every kind, in the in-memory store.
 func BenchmarkTransparency(b *testing.B) {
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) { benchmarkTransparency(b, be.new(b)) })
+	}
+}
+
+func benchmarkTransparency(b *testing.B, store review.Store) {
 	const entries = 100_000
-	store := memstore.NewRecords()
 	d, err := review.New(review.Config{Store: store})
 	if err != nil {
 		b.Fatal(err)
