@@ -56,7 +56,7 @@ wait_ready "bare handler" "$bare_pid" "$bare_port" \
 aup_port=$(free_port)
 aup_url="http://127.0.0.1:$aup_port"
 t0=$(date +%s.%N)
-AUP_ADDR="127.0.0.1:$aup_port" AUP_API_KEYS="bench:backend:$BENCHHTTP_KEY" AUP_REDIS_URL="${REDIS_URL:-}" \
+AUP_ADDR="127.0.0.1:$aup_port" AUP_API_KEYS="bench:backend:$BENCHHTTP_KEY" AUP_REDIS_URL="${REDIS_URL:-}" AUP_PSEUDONYM_KEY="$(random_key)" \
   "$tmp/aup" serve 2>"$tmp/aup.log" &
 aup_pid=$!
 pids+=("$aup_pid")
