@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,18 +86,16 @@ func (d *Desk) RunPurge(ctx context.Context, interval time.Duration) {
 	for {
 		counts, err := d.Purge(ctx)
 		if err != nil && ctx.Err() == nil {
-			d.log.WarnContext(ctx, "purge failed; retrying at the next interval", "code", moderation.ErrorCode(err))
+			d.log.WarnContext(ctx, "purge failed; retrying at the next interval", moderation.ErrorAttrs(err)...)
 		}
-		if len(counts) > 0 {
-			attrs := []any{}
-			for k, n := range counts {
-				if n > 0 {
-					attrs = append(attrs, k, n)
-				}
+		var attrs []any
+		for _, k := range slices.Sorted(maps.Keys(counts)) {
+			if counts[k] > 0 {
+				attrs = append(attrs, k, counts[k])
 			}
-			if len(attrs) > 0 {
-				d.log.InfoContext(ctx, "purged records past their retention", attrs...)
-			}
+		}
+		if len(attrs) > 0 {
+			d.log.InfoContext(ctx, "purged records past their retention", attrs...)
 		}
 		select {
 		case <-ctx.Done():
