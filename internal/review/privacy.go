@@ -112,15 +112,15 @@ func (d *Desk) Export(ctx context.Context, actor, id string) (Export, error) {
 	if _, err := d.load(ctx, keyUser+id, &u); err != nil {
 		return x, fmt.Errorf("load user: %w", err)
 	}
-	x.Account.Suspension, x.Account.Earlier, x.Account.Strikes = u.Suspension, u.Earlier, u.Strikes
+	x.Account.Suspension = u.Suspension
+	x.Account.Earlier = append([]moderation.Suspension{}, u.Earlier...)
+	x.Account.Strikes = append([]moderation.Strike{}, u.Strikes...)
 	var rs moderation.Restriction
 	if ok, err := d.load(ctx, keyRestricted+id, &rs); err != nil {
 		return x, fmt.Errorf("load restriction: %w", err)
 	} else if ok {
 		x.Account.Restriction = &rs
 	}
-	x.Account.Earlier = append([]moderation.Suspension{}, x.Account.Earlier...)
-	x.Account.Strikes = append([]moderation.Strike{}, x.Account.Strikes...)
 	var rec moderation.Reporter
 	if ok, err := d.load(ctx, keyRep+id, &rec); err != nil {
 		return x, fmt.Errorf("load reporter: %w", err)
@@ -198,7 +198,7 @@ func (x *Export) add(ctx context.Context, d *Desk, byKind map[string][]string) e
 
 // redact replaces moderators' names, which are other people's data.
 func (x *Export) redact() {
-	person := func(actor string) bool {
+	isModerator := func(actor string) bool {
 		switch {
 		case actor == "system", actor == "screening", actor == "reporter":
 			return false
@@ -217,7 +217,7 @@ func (x *Export) redact() {
 			c.OriginalDecider = mod
 		}
 		for j := range c.History {
-			if person(c.History[j].Actor) {
+			if isModerator(c.History[j].Actor) {
 				c.History[j].Actor = mod
 			}
 		}
@@ -225,10 +225,8 @@ func (x *Export) redact() {
 	for i := range x.Decisions {
 		x.Decisions[i].Moderator = mod
 	}
-	for _, s := range []*moderation.Suspension{x.Account.Suspension} {
-		if s != nil {
-			s.By = mod
-		}
+	if s := x.Account.Suspension; s != nil {
+		s.By = mod
 	}
 	for i := range x.Account.Earlier {
 		x.Account.Earlier[i].By = mod
