@@ -92,7 +92,7 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 		records = redisstore.NewRecords(client, "aup:")
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		if err := rs.Ping(pctx); err != nil {
-			log.Warn("redis is not reachable yet; /readyz reports it until it is", "err", err)
+			log.Warn("redis is not reachable yet; /readyz reports it until it is", moderation.ErrorAttrs(err)...)
 		}
 		cancel()
 	}
@@ -141,7 +141,7 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 	banks := new(hashbank.Index)
 	bankSync := hashbank.NewSyncer(desk, banks, log)
 	if err := bankSync.Refresh(ctx); err != nil {
-		log.Warn("the hash banks could not be loaded yet; uploads match no bank until they are", "err", err)
+		log.Warn("the hash banks could not be loaded yet; uploads match no bank until they are", moderation.ErrorAttrs(err)...)
 	}
 	uc := upload.Config{Screener: eng, Banks: banks, TempDir: cfg.UploadDir}
 	if cl != nil && cl.Images() {

@@ -70,7 +70,7 @@ func (s *Syncer) Run(ctx context.Context, interval time.Duration) {
 		case <-s.wake:
 		}
 		if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
-			s.log.WarnContext(ctx, "refreshing the hash banks failed; the banks loaded before stay in force", "error", err.Error())
+			s.log.WarnContext(ctx, "refreshing the hash banks failed; the banks loaded before stay in force", moderation.ErrorAttrs(err)...)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aup-dev/aup/internal/moderation"
 )
@@ -30,8 +31,8 @@ func (d *Desk) Restrict(ctx context.Context, actor, id string, restricted bool, 
 	if id == "" || restricted && reason == "" {
 		return moderation.UserStatus{}, moderation.Errorf(moderation.EINVALID, "a restriction needs the user id and a reason (the user's request, for the record)")
 	}
-	if len(reason) > MaxReason {
-		return moderation.UserStatus{}, moderation.Errorf(moderation.EINVALID, "reason is longer than %d bytes", MaxReason)
+	if n := utf8.RuneCountInString(reason); n > MaxReason {
+		return moderation.UserStatus{}, moderation.Errorf(moderation.EINVALID, "reason is %d characters; the limit is %d", n, MaxReason)
 	}
 	err := d.update(ctx, func(t *txn) error {
 		action := "privacy.restricted"
@@ -182,8 +183,11 @@ func (x *Export) add(ctx context.Context, d *Desk, byKind map[string][]string) e
 	}
 	for _, r := range reps {
 		if r.ID != "" {
-			if r.Target.UserID != x.UserID {
-				r.Target.UserID = "" // the author they reported: another person
+			if r.Target.UserID != x.UserID { // the person they reported is another person
+				r.Target.UserID = ""
+				if r.Target.Type == moderation.TargetUser {
+					r.Target.ID = ""
+				}
 			}
 			x.Reports = append(x.Reports, r.Report)
 		}
@@ -283,7 +287,9 @@ func (d *Desk) Erase(ctx context.Context, actor, id string) (Erasure, error) {
 		if err != nil {
 			return res, err
 		}
-		if n, err := d.cfg.Store.Count(ctx, idxSubject(id)); err != nil || n == 0 {
+		if n, err := d.cfg.Store.Count(ctx, idxSubject(id)); err != nil {
+			return res, fmt.Errorf("read subject index: %w", err)
+		} else if n == 0 {
 			break
 		} else if round == 2 {
 			return res, moderation.Errorf(moderation.EUNAVAILABLE, "new records about user %s kept arriving during the erasure; stop the product's calls for the user and erase again", id)

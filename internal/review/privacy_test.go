@@ -459,3 +459,19 @@ func TestPurgeReachesLateReportsAndSparesRestrictedReporters(t *testing.T) {
 		}
 	})
 }
+
+func TestUploadRememberedForAnotherUserLeavesTheFirst(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := t.Context()
+		for _, who := range []string{"erin", "zed"} {
+			if err := h.desk.RememberUpload(ctx, "u1", who, moderation.FileInfo{MediaType: "image/png", SHA256: strings.Repeat("ef", 32)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for who, want := range map[string]int{"erin": 0, "zed": 1} {
+			if x, err := h.desk.Export(ctx, "ops", who); err != nil || len(x.Uploads) != want {
+				t.Errorf("%s's export lists %d uploads (%v), want %d", who, len(x.Uploads), err, want)
+			}
+		}
+	})
+}

@@ -44,6 +44,15 @@ func (d *Desk) RememberUpload(ctx context.Context, contentID, userID string, f m
 	}
 	doc := uploadDoc{File: f, UserID: userID}
 	err := d.update(ctx, func(t *txn) error {
+		// The same content id remembered for another user before: it is
+		// no longer theirs.
+		var old uploadDoc
+		if ok, err := t.get(keyUploadFile+contentID, &old); err != nil {
+			return err
+		} else if ok && old.UserID != "" && old.UserID != userID {
+			t.tx.Remove(idxSubject(old.UserID), keyUploadFile+contentID)
+			t.tx.Remove(idxUploads, uploadMember(old.UserID, contentID))
+		}
 		t.put(keyUploadFile+contentID, doc, d.cfg.UploadMemory)
 		if userID != "" {
 			t.tx.Add(idxSubject(userID), keyUploadFile+contentID, float64(t.now.UnixMilli()))
