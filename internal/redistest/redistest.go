@@ -155,6 +155,18 @@ func (s *Server) Stop() error {
 	return s.stop()
 }
 
+// Resume starts a server stopped with Stop again, on the same port with the
+// same directory and options, so that a test can hold Redis down for a
+// while. Clients reconnect on their own.
+func (s *Server) Resume(tb testing.TB) {
+	tb.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.launch(); err != nil {
+		tb.Fatalf("redistest: resume: %v", err)
+	}
+}
+
 // Restart stops the server and starts it again on the same port with the
 // same directory and options. Clients reconnect on their own.
 func (s *Server) Restart(tb testing.TB) {
