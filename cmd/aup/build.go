@@ -30,8 +30,8 @@ func (c *config) rulesFS() fs.FS {
 
 // newEngine builds the screening engine; the caches and counters are the
 // caller's (serve shares them with Redis, the CLI keeps them in process), as
-// is the classifier (nil: none).
-func newEngine(c *config, log *slog.Logger, local, shared moderation.VerdictCache, waves moderation.WaveCounter, cl *openai.Classifier) (*engine.Engine, error) {
+// are the classifier and the observer (nil: none).
+func newEngine(c *config, log *slog.Logger, local, shared moderation.VerdictCache, waves moderation.WaveCounter, cl *openai.Classifier, obs engine.Observer) (*engine.Engine, error) {
 	set, err := rules.Load(c.rulesFS())
 	if err != nil {
 		return nil, err
@@ -52,6 +52,7 @@ func newEngine(c *config, log *slog.Logger, local, shared moderation.VerdictCach
 		CacheTTL:   c.CacheTTL,
 		Waves:      waves,
 		Logger:     log,
+		Observer:   obs,
 	}
 	if model != nil {
 		opts.Linear, opts.LinearID = model, "linear:"+model.Version()

@@ -40,7 +40,7 @@ func check(ctx context.Context, cfg *config, args []string, stdin io.Reader, std
 	if err != nil {
 		return err
 	}
-	eng, err := newEngine(cfg, slog.New(slog.DiscardHandler), nil, nil, nil, cl)
+	eng, err := newEngine(cfg, slog.New(slog.DiscardHandler), nil, nil, nil, cl, nil)
 	if err != nil {
 		return err
 	}

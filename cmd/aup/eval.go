@@ -60,7 +60,7 @@ func eval(ctx context.Context, cfg *config, args []string, stdout io.Writer) err
 	if err != nil {
 		return err
 	}
-	eng, err := newEngine(cfg, slog.New(slog.DiscardHandler), nil, nil, nil, cl)
+	eng, err := newEngine(cfg, slog.New(slog.DiscardHandler), nil, nil, nil, cl, nil)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/aup-dev/aup/internal/httpapi"
 	"github.com/aup-dev/aup/internal/memstore"
 	"github.com/aup-dev/aup/internal/moderation"
+	"github.com/aup-dev/aup/internal/prom"
 	"github.com/aup-dev/aup/internal/redisstore"
 	"github.com/aup-dev/aup/internal/review"
 	"github.com/aup-dev/aup/internal/upload"
@@ -103,11 +104,12 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	eng, err := newEngine(cfg, log, local, shared, waves, cl)
+	observer := prom.NewMetrics(metrics)
+	eng, err := newEngine(cfg, log, local, shared, waves, cl, observer)
 	if err != nil {
 		return err
 	}
-	reloader := &rulesReloader{cfg: cfg, eng: eng, log: log}
+	reloader := &rulesReloader{cfg: cfg, eng: eng, log: log, metrics: observer}
 	var dispatcher *webhook.Dispatcher
 	desk, err := review.New(review.Config{
 		Store:           records,
@@ -132,6 +134,11 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	rc := prom.ReviewConfig{Queues: desk.Queues, Logger: log}
+	if cfg.WebhookURL != "" {
+		rc.Pending = desk.Outbox().Pending
+	}
+	prom.NewReview(metrics, rc)
 	if cfg.WebhookURL != "" {
 		dispatcher, err = webhook.New(webhook.Config{Outbox: desk.Outbox(), URL: cfg.WebhookURL, Secret: []byte(cfg.WebhookSecret), Logger: log})
 		if err != nil {
@@ -170,6 +177,7 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 		MaxUploadBytes: int64(cfg.MaxUploadBytes),
 		UploadDir:      cfg.UploadDir,
 		Metrics:        promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}),
+		Observer:       observer,
 		Console:        con,
 		Logger:         log,
 	})
@@ -278,14 +286,16 @@ func expireLeases(ctx context.Context, desk *review.Desk, log *slog.Logger) {
 
 // rulesReloader reloads the rules folder on SIGHUP and on the admin endpoint.
 type rulesReloader struct {
-	cfg *config
-	eng *engine.Engine
-	log *slog.Logger
+	cfg     *config
+	eng     *engine.Engine
+	log     *slog.Logger
+	metrics *prom.Metrics
 }
 
 func (r *rulesReloader) Reload(ctx context.Context) (string, error) {
 	old := r.eng.PolicyVersion()
 	v, err := r.eng.Load(r.cfg.rulesFS())
+	r.metrics.Reloaded(err)
 	if err != nil {
 		r.log.ErrorContext(ctx, "rules reload refused; the rules in force stay", "policy_version", old, "err", err)
 		return "", err

@@ -76,6 +76,10 @@ type Options struct {
 	Logger       *slog.Logger
 	Now          func() time.Time
 
+	// Observer receives cache lookups and detection times, for metrics.
+	// Optional.
+	Observer Observer
+
 	// windowMin overrides the shortest text whose patterns run in windows
 	// (windowMin): negative, never. For tests comparing the two paths.
 	windowMin int
@@ -168,7 +172,7 @@ func (e *Engine) Screen(ctx context.Context, c moderation.Content) (moderation.V
 		ch := e.flight.DoChan(key, func() (any, error) {
 			// The detector reads the text as sent: folding strips the
 			// accents that tell French, Spanish and Portuguese apart.
-			v := cur.screen(&f, e.opts.Detector.Detect(c.Text))
+			v := cur.screen(&f, e.detect(c.Text))
 			if e.opts.Linear != nil {
 				addModel(&v, e.opts.Linear.Classify(c.Text), cur.thresholds, "model", true)
 			}
@@ -261,15 +265,18 @@ func (e *Engine) lookup(ctx context.Context, key string) (moderation.Verdict, bo
 		v, ok, err := c.Get(cctx, key)
 		cancel()
 		if err != nil {
+			e.observeLookup(i, "error")
 			e.opts.Logger.WarnContext(ctx, "verdict cache unavailable", moderation.ErrorAttrs(err)...)
 			continue
 		}
 		if ok {
+			e.observeLookup(i, "hit")
 			if i == 1 && e.opts.Local != nil {
 				_ = e.opts.Local.Set(ctx, key, v, e.opts.CacheTTL) // in process: cannot fail on I/O
 			}
 			return v, true // the stores return copies
 		}
+		e.observeLookup(i, "miss")
 	}
 	return moderation.Verdict{}, false
 }

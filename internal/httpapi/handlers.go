@@ -165,11 +165,12 @@ func (s *Server) checkOne(ctx context.Context, content moderation.Content) (verd
 	return res, v, err
 }
 
-// countVerdicts counts, with a review desk, the verdicts the product is
-// about to get, for the transparency report. Handlers call it once the
-// whole response is ready, so that a request that fails (and is retried)
-// counts nothing.
+// countVerdicts counts the verdicts the product is about to get: for the
+// observer, and with a review desk for the transparency report. Handlers
+// call it once the whole response is ready, so that a request that fails
+// (and is retried) counts nothing.
 func (s *Server) countVerdicts(vs ...moderation.Verdict) {
+	s.observeVerdicts(vs)
 	if s.desk == nil {
 		return
 	}

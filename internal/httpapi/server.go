@@ -87,6 +87,9 @@ type Config struct {
 	// Metrics serves GET /metrics (Prometheus exposition) to metrics and
 	// admin keys; without it the endpoint is not mounted.
 	Metrics http.Handler
+	// Observer receives every request and every verdict served, for
+	// metrics. Optional.
+	Observer Observer
 	// Console serves the moderator console under /console (it signs its
 	// users in itself); without it the console is not mounted.
 	Console http.Handler
@@ -102,6 +105,7 @@ type Server struct {
 	screener      Screener
 	reloader      Reloader
 	desk          *review.Desk
+	observer      Observer
 	banksChanged  func()
 	ready         map[string]Checker
 	readyTimeout  time.Duration
@@ -147,6 +151,7 @@ func New(cfg Config) (*Server, error) {
 		screener:      cfg.Screener,
 		reloader:      cfg.Reloader,
 		desk:          cfg.Desk,
+		observer:      cfg.Observer,
 		banksChanged:  cfg.BanksChanged,
 		ready:         cfg.Ready,
 		readyTimeout:  orDefault(cfg.ReadyTimeout, DefaultReadyTimeout),
@@ -183,6 +188,9 @@ func New(cfg Config) (*Server, error) {
 	e.HidePort = true
 	e.IPExtractor = echo.ExtractIPDirect()
 	e.HTTPErrorHandler = s.handleError
+	if s.observer != nil {
+		e.Pre(s.observeRequests(e))
+	}
 	e.Pre(securityHeaders, requestID, s.accessLog, recoverPanics)
 
 	e.GET("/healthz", s.healthz)
