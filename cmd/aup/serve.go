@@ -171,6 +171,10 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 		UploadDir:      cfg.UploadDir,
 		Metrics:        promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}),
 		Console:        con,
+		RateLimit:      cfg.RateLimit,
+		RateWindow:     cfg.RateWindow,
+		RateStore:      records,
+		MaxInFlight:    cfg.MaxInFlight,
 		Logger:         log,
 	})
 	if err != nil {
