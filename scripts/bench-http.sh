@@ -14,15 +14,20 @@
 #   ROUNDS     rounds of [bare, aup-distinct, aup-repeated] (default 3)
 #   REDIS_URL  measure against this Redis (passed as AUP_REDIS_URL); by default
 #              aup uses its embedded store, as in the README's one-command run
+#   RATE_LIMIT AUP_RATE_LIMIT of the bench key, per second (default 50000: more
+#              than aup serves here, so the limiter counts every request, in
+#              chunks of 781, and refuses none; 0 turns it off)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 secs="${1:-8}"
 rounds="${ROUNDS:-3}"
+rate_limit="${RATE_LIMIT:-50000}"
 users=1000 # user ids the load draws from
 conns=32   # concurrent connections of the load generator
 [[ "$secs" =~ ^[1-9][0-9]*$ ]] || { echo "bench-http: seconds per run must be a whole number >= 1, not '$secs'" >&2; exit 2; }
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "bench-http: ROUNDS must be a whole number >= 1, not '$rounds'" >&2; exit 2; }
+[[ "$rate_limit" =~ ^[0-9]+$ ]] || { echo "bench-http: RATE_LIMIT must be a whole number >= 0, not '$rate_limit'" >&2; exit 2; }
 
 . scripts/lib.sh
 start_run
@@ -56,7 +61,7 @@ wait_ready "bare handler" "$bare_pid" "$bare_port" \
 aup_port=$(free_port)
 aup_url="http://127.0.0.1:$aup_port"
 t0=$(date +%s.%N)
-AUP_ADDR="127.0.0.1:$aup_port" AUP_API_KEYS="bench:backend:$BENCHHTTP_KEY" AUP_REDIS_URL="${REDIS_URL:-}" AUP_PSEUDONYM_KEY="$(random_key)" \
+AUP_ADDR="127.0.0.1:$aup_port" AUP_API_KEYS="bench:backend:$BENCHHTTP_KEY" AUP_REDIS_URL="${REDIS_URL:-}" AUP_PSEUDONYM_KEY="$(random_key)" AUP_RATE_LIMIT="$rate_limit" \
   "$tmp/aup" serve 2>"$tmp/aup.log" &
 aup_pid=$!
 pids+=("$aup_pid")
@@ -71,6 +76,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$aup_url/v1/check" -H "$a
 
 echo "== aup POST /v1/check vs a bare Echo handler, $(nproc) cores"
 echo "store: $store"
+echo "rate limit: $( ((rate_limit > 0)) && echo "$rate_limit requests/s for the bench key (AUP_RATE_LIMIT)" || echo off)"
 echo "load: $conns connections, 300-byte notes, user_id from $users users, API key (backend role) on every request (the bare handler ignores it)"
 echo "$rounds rounds of [bare, aup-distinct, aup-repeated], ${secs}s each"
 

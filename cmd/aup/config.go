@@ -39,6 +39,12 @@ type config struct {
 	LogLevel       slog.Level
 	Shutdown       time.Duration
 
+	// Limits: requests per key per RateWindow (0: none), and checks served
+	// at once.
+	RateLimit   int
+	RateWindow  time.Duration
+	MaxInFlight int
+
 	// The review desk.
 	Lease           time.Duration
 	StrikeThreshold int
@@ -92,6 +98,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		CacheEntries:   20_000,
 		Languages:      lingua.DefaultLanguages,
 		Shutdown:       15 * time.Second,
+		RateLimit:      defaultRateLimit,
+		RateWindow:     httpapi.DefaultRateWindow,
+		MaxInFlight:    httpapi.DefaultMaxInFlight(),
 
 		Lease:           review.DefaultLease,
 		StrikeThreshold: review.DefaultStrikeThreshold,
@@ -147,6 +156,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		return nil, err
 	}
 	if c.Shutdown, err = durationVar(getenv, "AUP_SHUTDOWN_TIMEOUT", c.Shutdown); err != nil {
+		return nil, err
+	}
+	if err := c.loadLimits(getenv); err != nil {
 		return nil, err
 	}
 	if err := c.loadReview(getenv); err != nil {
@@ -452,6 +464,8 @@ func (c *config) LogValue() slog.Value {
 		slog.String("languages", strings.Join(c.Languages, ",")),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("shutdown_timeout", c.Shutdown.String()),
+		slog.String("rate_limit", c.rateLimitString()),
+		slog.Int("max_inflight", c.MaxInFlight),
 		slog.String("lease", c.Lease.String()),
 		slog.String("strikes", fmt.Sprintf("%d within %s", c.StrikeThreshold, c.StrikeWindow)),
 		slog.String("appeal_window", c.AppealWindow.String()),

@@ -179,6 +179,10 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 		Metrics:        promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}),
 		Observer:       observer,
 		Console:        con,
+		RateLimit:      cfg.RateLimit,
+		RateWindow:     cfg.RateWindow,
+		RateStore:      records,
+		MaxInFlight:    cfg.MaxInFlight,
 		Logger:         log,
 	})
 	if err != nil {

@@ -213,7 +213,7 @@ const devKeyName = "dev-loopback"
 const keyNameKey = "aup.key_name"
 
 // require returns middleware that lets through callers whose key has one of
-// roles, or is admin.
+// roles, or is admin, and is within its rate limit.
 func (s *Server) require(roles ...string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -222,6 +222,9 @@ func (s *Server) require(roles ...string) echo.MiddlewareFunc {
 				return err
 			}
 			c.Set(keyNameKey, name)
+			if err := s.rateLimit(c, name); err != nil {
+				return err
+			}
 			if role != RoleAdmin && !slices.Contains(roles, role) {
 				return moderation.Errorf(moderation.EFORBIDDEN, "key '%s' (role %s) may not call %s %s", name, role, c.Request().Method, c.Path())
 			}

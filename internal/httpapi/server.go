@@ -74,7 +74,8 @@ type Config struct {
 	// (default 64 MiB), UploadTimeout how long one upload may take to
 	// arrive and be screened (default 5 minutes), UploadsInProgress how
 	// many may be in progress at once (default 16; more are refused with
-	// 429), and UploadDir where they are spooled ("" is os.TempDir()).
+	// 503, as checks beyond MaxInFlight are), and UploadDir where they are
+	// spooled ("" is os.TempDir()).
 	Uploads           UploadScanner
 	MaxUploadBytes    int64
 	UploadTimeout     time.Duration
@@ -93,6 +94,18 @@ type Config struct {
 	// Console serves the moderator console under /console (it signs its
 	// users in itself); without it the console is not mounted.
 	Console http.Handler
+	// RateLimit is how many requests each API key (by name) may make per
+	// RateWindow (default 1s); 0 means no limit. More are refused with 429
+	// and Retry-After. The requests are counted in RateStore (required with
+	// a limit), so instances that share a store share the limit; when it
+	// cannot be reached, requests are served without counting.
+	RateLimit  int
+	RateWindow time.Duration
+	RateStore  Counter
+	// MaxInFlight is how many checks (/v1/check, /v1/check/batch,
+	// /v1/moderations) are served at once (default DefaultMaxInFlight);
+	// more are refused at once with 503 and Retry-After.
+	MaxInFlight int
 	// Logger receives the access log and errors (default slog.Default()). It
 	// is wrapped with LogHandler.
 	Logger *slog.Logger
@@ -116,10 +129,13 @@ type Server struct {
 	scanner       UploadScanner
 	maxUpload     int64
 	uploadTimeout time.Duration
-	uploads       chan struct{} // a slot per upload in progress
+	uploads       *gate // a slot per upload in progress
 	uploadDir     string
-	checkLimit    int64 // body limit of POST /v1/check
-	batchLimit    int64 // body limit of POST /v1/check/batch
+	checkLimit    int64            // body limit of POST /v1/check
+	batchLimit    int64            // body limit of POST /v1/check/batch
+	bodyLimit     map[string]int64 // by method and route; see bodyLimits
+	inFlight      *gate            // a slot per check in progress
+	limiter       *rateLimiter     // nil without rate limits
 }
 
 // New validates cfg, fills in defaults and builds the routes.
@@ -144,6 +160,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxUploadBytes < 0 || cfg.UploadTimeout < 0 || cfg.UploadsInProgress < 0 {
 		return nil, errors.New("httpapi: MaxUploadBytes, UploadTimeout and UploadsInProgress must not be negative")
 	}
+	if cfg.RateLimit < 0 || cfg.RateWindow < 0 || cfg.MaxInFlight < 0 {
+		return nil, errors.New("httpapi: RateLimit, RateWindow and MaxInFlight must not be negative")
+	}
+	if cfg.RateLimit > 0 && cfg.RateStore == nil {
+		return nil, errors.New("httpapi: Config.RateStore is required with a RateLimit")
+	}
 	if cfg.MaxTextBytes > 16<<20 {
 		return nil, fmt.Errorf("httpapi: MaxTextBytes %d is over the 16 MiB this API is sized for", cfg.MaxTextBytes)
 	}
@@ -162,14 +184,18 @@ func New(cfg Config) (*Server, error) {
 		scanner:       cfg.Uploads,
 		maxUpload:     orDefault(cfg.MaxUploadBytes, DefaultMaxUploadBytes),
 		uploadTimeout: orDefault(cfg.UploadTimeout, DefaultUploadTimeout),
-		uploads:       make(chan struct{}, orDefault(cfg.UploadsInProgress, DefaultUploadsInProgress)),
+		uploads:       newGate(orDefault(cfg.UploadsInProgress, DefaultUploadsInProgress), "uploads"),
 		uploadDir:     cfg.UploadDir,
+		inFlight:      newGate(orDefault(cfg.MaxInFlight, DefaultMaxInFlight()), "checks"),
 	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
 	}
 	s.log = slog.New(LogHandler(logger.Handler()))
+	if cfg.RateLimit > 0 {
+		s.limiter = newRateLimiter(cfg.RateStore, cfg.RateLimit, orDefault(cfg.RateWindow, DefaultRateWindow), s.log)
+	}
 	// JSON escapes can make a body up to 6 times its text (\u0001 for one
 	// byte); 4 KiB covers the ids and the field names. A batch may be
 	// MaxBatch such bodies, so no legal batch is refused however its client
@@ -182,6 +208,7 @@ func New(cfg Config) (*Server, error) {
 	if int64(s.maxBatch) <= math.MaxInt64/s.checkLimit {
 		s.batchLimit = int64(s.maxBatch) * s.checkLimit
 	}
+	s.bodyLimit = s.bodyLimits()
 
 	e := echo.New()
 	e.HideBanner = true
@@ -192,12 +219,13 @@ func New(cfg Config) (*Server, error) {
 		e.Pre(s.observeRequests(e))
 	}
 	e.Pre(securityHeaders, requestID, s.accessLog, recoverPanics)
+	e.Use(s.limitBody)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.POST("/v1/check", s.check, s.require(RoleBackend))
-	e.POST("/v1/check/batch", s.checkBatch, s.require(RoleBackend))
-	e.POST("/v1/moderations", s.moderations, s.require(RoleBackend))
+	e.POST("/v1/check", s.check, s.require(RoleBackend), s.shed)
+	e.POST("/v1/check/batch", s.checkBatch, s.require(RoleBackend), s.shed)
+	e.POST("/v1/moderations", s.moderations, s.require(RoleBackend), s.shed)
 	if s.scanner != nil {
 		e.POST("/v1/check/upload", s.checkUpload, s.require(RoleBackend))
 	}

@@ -55,17 +55,11 @@ func (s *Server) checkUpload(c echo.Context) error {
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		return moderation.Errorf(codeUnsupportedMediaType, "Content-Type must be multipart/form-data with a boundary, the file in a field named file")
 	}
-	limit := s.maxUpload + multipartOverhead
-	if r.ContentLength > limit {
-		return moderation.Errorf(moderation.ETOOLARGE, "request body is %d bytes; files up to %d bytes are screened", r.ContentLength, s.maxUpload)
+	limit := s.maxUpload + multipartOverhead // a longer declared length was refused by limitBody
+	if err := s.uploads.enter(c); err != nil {
+		return err
 	}
-	select {
-	case s.uploads <- struct{}{}:
-		defer func() { <-s.uploads }()
-	default:
-		c.Response().Header().Set("Retry-After", "1")
-		return moderation.Errorf(moderation.ERATELIMIT, "%d uploads are being screened already; retry shortly", cap(s.uploads))
-	}
+	defer s.uploads.leave()
 	// A large file on a slow link takes longer than the server's timeouts
 	// allow a JSON request.
 	rc := http.NewResponseController(c.Response().Writer)
