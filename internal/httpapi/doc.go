@@ -14,6 +14,7 @@
 //	GET  /metrics                metrics, admin   Prometheus metrics
 //	GET  /healthz                anyone           the process is up
 //	GET  /readyz                 anyone           every readiness check passes
+//	GET  /openapi.yaml           anyone           the OpenAPI 3.1 description of every endpoint
 //
 // and, with a review desk, the report, review, appeal and hash bank routes
 // (review.go, banks.go).

@@ -223,6 +223,7 @@ func New(cfg Config) (*Server, error) {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/openapi.yaml", serveOpenAPI)
 	e.POST("/v1/check", s.check, s.require(RoleBackend), s.shed)
 	e.POST("/v1/check/batch", s.checkBatch, s.require(RoleBackend), s.shed)
 	e.POST("/v1/moderations", s.moderations, s.require(RoleBackend), s.shed)
