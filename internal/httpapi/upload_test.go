@@ -53,7 +53,7 @@ func (markerFiles) ScreenFile(ctx context.Context, f engine.File) (moderation.Ve
 
 // withUploads gives the API a real upload scanner spooling to a directory
 // of its own, returned so tests can see that nothing is left.
-func withUploads(t *testing.T) (func(*httpapi.Config), string) {
+func withUploads(t testing.TB) (func(*httpapi.Config), string) {
 	t.Helper()
 	dir := t.TempDir()
 	sc, err := upload.New(upload.Config{Screener: markerFiles{}, TempDir: dir})
