@@ -50,6 +50,10 @@ type Server struct {
 	port       int
 	dir        string
 	appendOnly bool
+	// busPort is the Cluster bus port of a node of a Cluster (see
+	// StartCluster); 0 for a plain server.
+	busPort int
+	cluster bool
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -205,6 +209,11 @@ func start(dir string, opts ...Option) (*Server, error) {
 		if s.port, err = freePort(); err != nil {
 			return nil, err
 		}
+		if s.cluster {
+			if s.busPort, err = freePort(); err != nil {
+				return nil, err
+			}
+		}
 		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
 		if err = s.launch(); err == nil {
 			return s, nil
@@ -236,8 +245,7 @@ func (s *Server) launch() error {
 		appendOnly = "yes"
 	}
 	logPath := filepath.Join(s.dir, "redis.log")
-	//nolint:gosec // G204: a fixed program; the arguments are a port number and a temporary directory.
-	cmd := exec.CommandContext(context.Background(), "redis-server",
+	args := []string{
 		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
 		"--dir", s.dir,
@@ -245,7 +253,12 @@ func (s *Server) launch() error {
 		"--appendonly", appendOnly,
 		"--daemonize", "no",
 		"--logfile", logPath,
-	)
+	}
+	if s.cluster {
+		args = append(args, clusterArgs(s.busPort)...)
+	}
+	//nolint:gosec // G204: a fixed program; the arguments are port numbers and a temporary directory.
+	cmd := exec.CommandContext(context.Background(), "redis-server", args...)
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start redis-server: %w", err)
