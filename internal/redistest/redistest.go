@@ -14,7 +14,8 @@
 //	}
 //
 // A test that needs a server of its own, to restart it or to turn on the
-// append-only file, calls Start instead.
+// append-only file, calls Start instead; one that needs a Redis Cluster
+// calls StartCluster, which starts three nodes of its own.
 //
 // When redis-server is not on PATH or cannot start, the tests that need it
 // are skipped with a message, unless the environment variable CI is set, in
