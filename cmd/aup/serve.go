@@ -84,9 +84,7 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 		}
 		defer client.Close()
 		if _, ok := client.(*redis.ClusterClient); ok {
-			// Review transactions WATCH keys that a Cluster spreads over
-			// several nodes.
-			return errors.New("AUP_REDIS_URL names a Redis Cluster; aup keeps its review state in transactions that need one Redis (standalone or Sentinel)")
+			log.Info("AUP_REDIS_URL names a Redis Cluster: the review records share the hash slot of {aup}, on one node; the verdict cache and wave counts spread over the nodes")
 		}
 		rs := redisstore.New(client, "aup:").WithUserKey([]byte(cfg.PseudonymKey))
 		shared, waves, store = rs, rs, rs

@@ -28,17 +28,24 @@ import (
 //
 // Update is optimistic: the documents fn reads are WATCHed and its writes
 // are sent in one MULTI/EXEC, retried while another client changes what it
-// read. It needs every key on one node, so it works on a single server or
-// behind Sentinel, not on a Redis Cluster. Incr needs Redis 7 (PEXPIRE NX).
+// read. It needs every key on one node: on a Redis Cluster the prefix carries
+// a hash tag ("aup:" becomes "{aup}:"), so all the records live in one slot,
+// on one node, and Update also WATCHes <prefix>slot, which is never written.
+// Incr needs Redis 7 (PEXPIRE NX).
 type Records struct {
 	client redis.UniversalClient
 	prefix string
+	// watch is what Update names to go-redis: on a Cluster, a key of the
+	// records' slot, so that it knows the node; elsewhere nothing.
+	watch []string
 }
 
 // NewRecords returns a Records that keeps its keys under prefix (for example
-// "aup:review:") on client. The caller owns client and closes it.
+// "aup:review:") on client; on a Cluster client, under prefix in braces
+// unless it already holds a hash tag. The caller owns client and closes it.
 func NewRecords(client redis.UniversalClient, prefix string) *Records {
-	return &Records{client: client, prefix: prefix}
+	prefix, watch := recordsLayout(client, prefix)
+	return &Records{client: client, prefix: prefix, watch: watch}
 }
 
 // Retries of Update after a conflict: at most updateAttempts runs of fn,
@@ -86,7 +93,7 @@ func (r *Records) Update(ctx context.Context, fn func(tx review.Tx) error) error
 				return nil
 			})
 			return err
-		})
+		}, r.watch...)
 		switch {
 		case fnErr != nil:
 			return fnErr

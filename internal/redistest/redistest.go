@@ -14,7 +14,8 @@
 //	}
 //
 // A test that needs a server of its own, to restart it or to turn on the
-// append-only file, calls Start instead.
+// append-only file, calls Start instead; one that needs a Redis Cluster
+// calls StartCluster, which starts three nodes of its own.
 //
 // When redis-server is not on PATH or cannot start, the tests that need it
 // are skipped with a message, unless the environment variable CI is set, in
@@ -50,6 +51,10 @@ type Server struct {
 	port       int
 	dir        string
 	appendOnly bool
+	// busPort is the Cluster bus port of a node of a Cluster (see
+	// StartCluster); 0 for a plain server.
+	busPort int
+	cluster bool
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -205,6 +210,11 @@ func start(dir string, opts ...Option) (*Server, error) {
 		if s.port, err = freePort(); err != nil {
 			return nil, err
 		}
+		if s.cluster {
+			if s.busPort, err = freePort(); err != nil {
+				return nil, err
+			}
+		}
 		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
 		if err = s.launch(); err == nil {
 			return s, nil
@@ -236,8 +246,7 @@ func (s *Server) launch() error {
 		appendOnly = "yes"
 	}
 	logPath := filepath.Join(s.dir, "redis.log")
-	//nolint:gosec // G204: a fixed program; the arguments are a port number and a temporary directory.
-	cmd := exec.CommandContext(context.Background(), "redis-server",
+	args := []string{
 		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
 		"--dir", s.dir,
@@ -245,7 +254,12 @@ func (s *Server) launch() error {
 		"--appendonly", appendOnly,
 		"--daemonize", "no",
 		"--logfile", logPath,
-	)
+	}
+	if s.cluster {
+		args = append(args, clusterArgs(s.busPort)...)
+	}
+	//nolint:gosec // G204: a fixed program; the arguments are port numbers and a temporary directory.
+	cmd := exec.CommandContext(context.Background(), "redis-server", args...)
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start redis-server: %w", err)
