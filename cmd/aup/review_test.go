@@ -187,10 +187,12 @@ func (s *svc) Stop(t *testing.T) {
 }
 
 // waitReady polls base/readyz until it answers 200, failing when alive
-// reports that the service is gone or after 30 s.
+// reports that the service is gone or after 2 minutes: under -race on two
+// busy cores, loading the language models alone can take tens of seconds.
 func waitReady(t *testing.T, base string, logs fmt.Stringer, alive func() error) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	const limit = 2 * time.Minute
+	deadline := time.Now().Add(limit)
 	for {
 		resp, err := http.Get(base + "/readyz")
 		if err == nil {
@@ -203,7 +205,7 @@ func waitReady(t *testing.T, base string, logs fmt.Stringer, alive func() error)
 			t.Fatalf("%v\n%s", err, logs)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready after 30s\n%s", base, logs)
+			t.Fatalf("%s not ready after %s\n%s", base, limit, logs)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
