@@ -68,7 +68,7 @@ func service(t *testing.T, env map[string]string) (string, *syncBuffer) {
 		}
 	})
 	base := "http://" + addr
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute) // under -race on busy cores a start can take tens of seconds
 	for {
 		resp, err := http.Get(base + "/readyz")
 		if err == nil {
@@ -83,7 +83,7 @@ func service(t *testing.T, env map[string]string) (string, *syncBuffer) {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("not ready after 20s\n%s", logs)
+			t.Fatalf("not ready after 2 minutes\n%s", logs)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
