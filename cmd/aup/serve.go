@@ -83,6 +83,9 @@ func serve(ctx context.Context, cfg *config, args []string, stderr io.Writer) er
 			return fmt.Errorf("AUP_REDIS_URL: %w", err)
 		}
 		defer client.Close()
+		// While Redis is down, checks skip it at once rather than each
+		// paying a dial, a retry and a timeout per call.
+		client.AddHook(redisstore.NewBreaker(redisBreakerFailures, redisBreakerCooldown))
 		if _, ok := client.(*redis.ClusterClient); ok {
 			log.Info("AUP_REDIS_URL names a Redis Cluster: the review records share the hash slot of {aup}, on one node; the verdict cache and wave counts spread over the nodes")
 		}

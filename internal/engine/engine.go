@@ -163,7 +163,7 @@ func (e *Engine) Screen(ctx context.Context, c moderation.Content) (moderation.V
 	text := sha256.Sum256([]byte(f.Text))
 	key := cacheKey(cur.version, text[:])
 
-	v, cached := e.lookup(ctx, key)
+	v, cached, cacheFailed := e.lookup(ctx, key)
 	if !cached {
 		// The first caller computes the verdict for all who ask meanwhile,
 		// so its work does not end with its own request; each caller
@@ -181,14 +181,17 @@ func (e *Engine) Screen(ctx context.Context, c moderation.Content) (moderation.V
 			}
 			// A verdict the classifier could not contribute to is not
 			// kept: the next check of the text asks it again.
+			r := flightResult{v: v}
 			if v.Classifier == nil || v.Classifier.Status != moderation.ClassifierUnavailable {
-				e.store(fctx, key, v)
+				r.unstored = !e.store(fctx, key, v)
 			}
-			return v, nil
+			return r, nil
 		})
 		select {
 		case res := <-ch:
-			v = clone(res.Val.(moderation.Verdict))
+			r := res.Val.(flightResult)
+			v = clone(r.v)
+			cacheFailed = cacheFailed || r.unstored
 		case <-ctx.Done():
 			return moderation.Verdict{}, moderation.Errorf(moderation.EUNAVAILABLE, "gave up waiting for the verdict: %v", ctx.Err())
 		}
@@ -197,6 +200,9 @@ func (e *Engine) Screen(ctx context.Context, c moderation.Content) (moderation.V
 		v.Matches[i].Start, v.Matches[i].End = f.Orig(v.Matches[i].Start, v.Matches[i].End)
 	}
 	v.Cached = cached
+	if cacheFailed {
+		v.Degraded = append(v.Degraded, moderation.DegradedCache)
+	}
 	if c.UserID != "" {
 		e.wave(ctx, cur, hex.EncodeToString(text[:16]), c.UserID, &v)
 	}
@@ -233,6 +239,7 @@ func (e *Engine) wave(ctx context.Context, cur *compiled, key, user string, v *m
 	n, err := e.opts.Waves.Observe(ctx, key, user, e.opts.Now(), r.DurationOption("window", 10*time.Minute))
 	if err != nil {
 		e.opts.Logger.WarnContext(ctx, "wave counter unavailable", moderation.ErrorAttrs(err)...)
+		v.Degraded = append(v.Degraded, moderation.DegradedWave)
 		return
 	}
 	if n < r.IntOption("users", 5) {
@@ -254,9 +261,17 @@ func cacheKey(version string, textHash []byte) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
+// flightResult is what the computation of a verdict hands every caller
+// waiting for it: the verdict, and whether a cache tier failed to keep it.
+type flightResult struct {
+	v        moderation.Verdict
+	unstored bool
+}
+
 // lookup asks the local tier, then the shared one, filling the local tier
-// from the shared. A cache that cannot be asked is a miss.
-func (e *Engine) lookup(ctx context.Context, key string) (moderation.Verdict, bool) {
+// from the shared. A cache that cannot be asked is a miss, and failed says
+// so.
+func (e *Engine) lookup(ctx context.Context, key string) (v moderation.Verdict, ok, failed bool) {
 	for i, c := range []moderation.VerdictCache{e.opts.Local, e.opts.Shared} {
 		if c == nil {
 			continue
@@ -267,6 +282,7 @@ func (e *Engine) lookup(ctx context.Context, key string) (moderation.Verdict, bo
 		if err != nil {
 			e.observeLookup(i, "error")
 			e.opts.Logger.WarnContext(ctx, "verdict cache unavailable", moderation.ErrorAttrs(err)...)
+			failed = true
 			continue
 		}
 		if ok {
@@ -274,14 +290,19 @@ func (e *Engine) lookup(ctx context.Context, key string) (moderation.Verdict, bo
 			if i == 1 && e.opts.Local != nil {
 				_ = e.opts.Local.Set(ctx, key, v, e.opts.CacheTTL) // in process: cannot fail on I/O
 			}
-			return v, true // the stores return copies
+			return v, true, failed // the stores return copies
 		}
 		e.observeLookup(i, "miss")
 	}
-	return moderation.Verdict{}, false
+	return moderation.Verdict{}, false, failed
 }
 
-func (e *Engine) store(ctx context.Context, key string, v moderation.Verdict) {
+// store keeps v in every cache tier and reports whether all took it. A
+// verdict goes to the local tier even when the shared one is down: what the
+// store contributes (waves, the author's standing) is added per check, never
+// cached, so the verdict is the same as with the store up.
+func (e *Engine) store(ctx context.Context, key string, v moderation.Verdict) (ok bool) {
+	ok = true
 	for _, c := range []moderation.VerdictCache{e.opts.Local, e.opts.Shared} {
 		if c == nil {
 			continue
@@ -291,8 +312,10 @@ func (e *Engine) store(ctx context.Context, key string, v moderation.Verdict) {
 		cancel()
 		if err != nil {
 			e.opts.Logger.WarnContext(ctx, "verdict cache unavailable", moderation.ErrorAttrs(err)...)
+			ok = false
 		}
 	}
+	return ok
 }
 
 // clone copies the slices of v so that a caller may change them.

@@ -35,6 +35,10 @@ type verdictResponse struct {
 	// content_id opened.
 	User   *userFlag `json:"user,omitempty"`
 	CaseID string    `json:"case_id,omitempty"`
+	// Degraded lists what a backing store took no part in (see
+	// moderation.Verdict.Degraded), user_standing when User could not be
+	// read.
+	Degraded []string `json:"degraded,omitempty"`
 	// File describes an upload (POST /v1/check/upload only).
 	File *fileResponse `json:"file,omitempty"`
 }
@@ -87,6 +91,7 @@ func newVerdictResponse(v moderation.Verdict) verdictResponse {
 		PolicyVersion: v.PolicyVersion,
 		Sources:       v.Sources,
 		Classifier:    v.Classifier,
+		Degraded:      v.Degraded,
 	}
 	if r.Sources == nil {
 		r.Sources = []string{}
@@ -190,6 +195,7 @@ func (s *Server) annotate(ctx context.Context, content moderation.Content, v mod
 		sus, err := s.desk.Suspended(ctx, content.UserID)
 		if err != nil {
 			s.log.WarnContext(ctx, "user standing unavailable for a check", moderation.ErrorAttrs(err)...)
+			res.Degraded = append(slices.Clip(res.Degraded), moderation.DegradedUserStanding)
 		} else {
 			res.User = &userFlag{Suspended: sus != nil}
 			if sus != nil {

@@ -815,6 +815,10 @@ func TestOpenAPIResponses(t *testing.T) {
 	c.get("/readyz", "", "", 503)
 	c.send(post, "/v1/check", "", backend, `{"text":"`+reviewWord+`","content_id":"note-9"}`, 503)
 	c.get("/v1/users/{id}/status", "/v1/users/author-1/status", backend, 503)
+	// A check is still answered, and says the author's standing is missing.
+	if res := c.send(post, "/v1/check", "", backend, `{"text":"hello there","user_id":"reader-2"}`, 200); !bytes.Contains(res.body, []byte(`"degraded":["user_standing"]`)) {
+		t.Errorf("check with the store down: %s; want degraded user_standing", res.body)
+	}
 	store.down.Store(false)
 
 	// Every success the document promises was seen at least once.

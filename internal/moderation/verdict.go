@@ -37,7 +37,22 @@ type Verdict struct {
 	// Classifier says whether the hosted classifier, when one is
 	// configured, answered for this verdict; nil when none is.
 	Classifier *ClassifierStatus `json:"classifier,omitempty"`
+	// Degraded lists the parts of screening a backing store took no part
+	// in for this verdict, because it could not be reached or failed
+	// recently (see the Degraded* constants); empty when all did. The
+	// verdict is then the rules' and models' alone: the shared cache was
+	// not asked or not filled, the wave counter did not count, the
+	// author's standing is not given.
+	Degraded []string `json:"degraded,omitempty"`
 }
+
+// Parts of screening that can be left out of a verdict, in the order a
+// verdict lists them.
+const (
+	DegradedCache        = "cache"         // the shared verdict cache was not asked or not filled
+	DegradedWave         = "wave"          // the wave counter did not count this text
+	DegradedUserStanding = "user_standing" // the author's standing could not be read
+)
 
 // Sources of evidence, in the order a verdict lists them.
 const (
