@@ -25,8 +25,9 @@ var ErrCircuitOpen = errors.New("redisstore: circuit open: redis failed recently
 // so with the breaker open they get the same answer without paying dial
 // attempts, retries and timeouts on every call. A failure is anything but a
 // reply from Redis: redis.Nil and error replies (WRONGTYPE, a failed
-// transaction) show that Redis answered, and a caller that gave up
-// (context.Canceled) says nothing about Redis.
+// transaction) show that Redis answered, and a caller that gave up or ran
+// out of time (context.Canceled, context.DeadlineExceeded) says nothing
+// certain about Redis.
 //
 // A Breaker is safe for concurrent use.
 type Breaker struct {
@@ -138,7 +139,11 @@ func (b *Breaker) exit(probe bool, err error) {
 // unreachable reports whether err says Redis could not be reached or did not
 // answer in time, as opposed to an answer or a caller giving up.
 func unreachable(err error) bool {
-	if err == nil || errors.Is(err, redis.Nil) || errors.Is(err, context.Canceled) || errors.Is(err, ErrCircuitOpen) {
+	// A caller's deadline passing is not counted either: on a busy host a
+	// check's 100 ms store budget can run out against a healthy Redis, and
+	// three in a row would turn reports away for a second. A Redis that
+	// refuses or drops connections, or a dial that times out, counts.
+	if err == nil || errors.Is(err, redis.Nil) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrCircuitOpen) {
 		return false
 	}
 	var reply redis.Error
