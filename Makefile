@@ -68,6 +68,20 @@ bench-review:
 bench-upload:
 	./scripts/bench-upload.sh
 
+## load: a mixed workload (checks with 20% repeats, reports, claims and
+## decisions by two moderators) against aup on a private Redis for LOAD_SECS
+## (default 60); prints throughput, latency percentiles and memory
+LOAD_SECS ?= 60
+.PHONY: load soak
+load:
+	./scripts/load.sh $(LOAD_SECS)
+
+## soak: the same for SOAK_SECS (default 600), with aup's VmRSS every 10 s
+## and whether it stayed flat (information, not a gate)
+SOAK_SECS ?= 600
+soak:
+	./scripts/load.sh $(SOAK_SECS)
+
 ## screenshots: the moderator console's pages, through a headless Chromium, as
 ## PNGs in docs/ (TestConsole with AUP_SCREENSHOTS; needs chromium and redis-server)
 .PHONY: screenshots
