@@ -15,7 +15,9 @@
 //
 // A test that needs a server of its own, to restart it or to turn on the
 // append-only file, calls Start instead; one that needs a Redis Cluster
-// calls StartCluster, which starts three nodes of its own.
+// calls StartCluster, which starts three nodes of its own; one that needs a
+// Redis Sentinel calls StartSentinel, which starts a master and a Sentinel
+// that monitors it.
 //
 // When redis-server is not on PATH or cannot start, the tests that need it
 // are skipped with a message, unless the environment variable CI is set, in
@@ -55,6 +57,9 @@ type Server struct {
 	// StartCluster); 0 for a plain server.
 	busPort int
 	cluster bool
+	// monitors is the host:port of the master a Sentinel monitors (see
+	// StartSentinel); empty for a server that is not a Sentinel.
+	monitors string
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -258,7 +263,13 @@ func (s *Server) launch() error {
 	if s.cluster {
 		args = append(args, clusterArgs(s.busPort)...)
 	}
-	//nolint:gosec // G204: a fixed program; the arguments are port numbers and a temporary directory.
+	if s.monitors != "" {
+		var err error
+		if args, err = s.sentinelArgs(logPath); err != nil {
+			return err
+		}
+	}
+	//nolint:gosec // G204: a fixed program; the arguments are port numbers, a temporary directory and a configuration file in it.
 	cmd := exec.CommandContext(context.Background(), "redis-server", args...)
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
