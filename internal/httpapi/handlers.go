@@ -205,7 +205,9 @@ func (s *Server) annotate(ctx context.Context, content moderation.Content, v mod
 	}
 	if v.Action == moderation.Review && content.ContentID != "" {
 		var err error
-		if res.CaseID, err = s.desk.OpenScreeningCase(ctx, content, v); err != nil {
+		stored := v
+		stored.Degraded = nil // how this request was served, not what the case is about
+		if res.CaseID, err = s.desk.OpenScreeningCase(ctx, content, stored); err != nil {
 			return verdictResponse{}, fmt.Errorf("open review case: %w", err)
 		}
 	}

@@ -32,7 +32,7 @@ const (
 	rateChunks = 64
 	// rateStoreTimeout bounds one call to the Counter.
 	rateStoreTimeout = 250 * time.Millisecond
-	// rateStoreRetry is the shortest time the limiter serves without
+	// rateStoreRetry is how long the limiter serves without
 	// counting after the Counter failed, before it asks again.
 	rateStoreRetry = 5 * time.Second
 	// rateLogEvery is how often a Counter that keeps failing is logged.
@@ -60,8 +60,8 @@ const rateKeyPrefix = "ratelimit:"
 // memory until the window ends.
 //
 // The limiter fails open: when the Counter cannot be reached, requests are
-// served without counting for the window or rateStoreRetry, whichever is
-// longer, and the failure is logged at most once per rateLogEvery.
+// served without counting for rateStoreRetry, then the store is asked
+// again, and the failure is logged at most once per rateLogEvery.
 type rateLimiter struct {
 	store  Counter
 	limit  int64
@@ -134,13 +134,22 @@ func (l *rateLimiter) allow(ctx context.Context, name string) (ok bool, retry ti
 		done := make(chan struct{})
 		b.fetch = done
 		b.mu.Unlock()
-		l.take(ctx, name, b)
-		close(done)
+		func() {
+			// Even if the store panics, the requests waiting on this
+			// fetch go on, and the next request asks again.
+			defer func() {
+				b.mu.Lock()
+				b.fetch = nil
+				b.mu.Unlock()
+				close(done)
+			}()
+			l.take(ctx, name, b)
+		}()
 	}
 }
 
 // take asks the store for the next chunk of key name's window and records
-// the answer in b, whose fetch it clears.
+// the answer in b.
 func (l *rateLimiter) take(ctx context.Context, name string, b *bucket) {
 	// A request that goes away must not fail the call for those waiting.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rateStoreTimeout)
@@ -148,10 +157,11 @@ func (l *rateLimiter) take(ctx context.Context, name string, b *bucket) {
 	cancel()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.fetch = nil
 	now := time.Now()
 	if err != nil {
-		b.open, b.until = true, now.Add(max(l.window, rateStoreRetry))
+		// Not the window: with a window of an hour, one blip of the store
+		// would lift the limit for an hour.
+		b.open, b.until = true, now.Add(rateStoreRetry)
 		l.failed(ctx, err)
 		return
 	}

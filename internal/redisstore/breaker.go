@@ -23,11 +23,11 @@ var ErrCircuitOpen = errors.New("redisstore: circuit open: redis failed recently
 // Callers already treat an unreachable store as a miss (the verdict cache,
 // the wave counter, the author's standing) or as a 503 (what must persist),
 // so with the breaker open they get the same answer without paying dial
-// attempts, retries and timeouts on every call. A failure is anything but a
-// reply from Redis: redis.Nil and error replies (WRONGTYPE, a failed
-// transaction) show that Redis answered, and a caller that gave up or ran
-// out of time (context.Canceled, context.DeadlineExceeded) says nothing
-// certain about Redis.
+// attempts, retries and timeouts on every call. A failure is a refused or
+// dropped connection, or a dial or read timeout of the client's own (see
+// outcome): redis.Nil and error replies (WRONGTYPE, a failed transaction)
+// show that Redis answered, and a caller that gave up or ran out of time
+// says nothing certain about Redis.
 //
 // A Breaker is safe for concurrent use.
 type Breaker struct {
@@ -77,7 +77,7 @@ func (b *Breaker) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 			ctx = context.WithValue(ctx, probeKey{}, b)
 		}
 		err = next(ctx, cmd)
-		b.exit(probe, err)
+		b.exit(ctx, probe, err)
 		return err
 	}
 }
@@ -99,7 +99,7 @@ func (b *Breaker) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proc
 			ctx = context.WithValue(ctx, probeKey{}, b)
 		}
 		err = next(ctx, cmds)
-		b.exit(probe, err)
+		b.exit(ctx, probe, err)
 		return err
 	}
 }
@@ -119,35 +119,49 @@ func (b *Breaker) enter() (probe bool, err error) {
 	return true, nil
 }
 
-// exit records the outcome of a command enter let through.
-func (b *Breaker) exit(probe bool, err error) {
+// exit records the outcome of a command enter let through. A reply from
+// Redis closes the breaker; a failure to reach Redis counts towards opening
+// it; a caller that gave up or ran out of time (ctx.Err set), or a pool
+// that had no connection free in time, says nothing about Redis: the count
+// stays, and an open breaker stays open for another cooldown after such a
+// probe.
+func (b *Breaker) exit(ctx context.Context, probe bool, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if probe {
 		b.probing = false
 	}
-	if !unreachable(err) {
+	switch outcome(ctx, err) {
+	case answered:
 		b.inARow = 0
-		return
-	}
-	b.inARow++
-	if b.inARow >= b.failures {
-		b.openTill = b.now().Add(b.cooldown)
+	case unknown:
+		if probe {
+			b.openTill = b.now().Add(b.cooldown)
+		}
+	case failed:
+		b.inARow++
+		if b.inARow >= b.failures {
+			b.openTill = b.now().Add(b.cooldown)
+		}
 	}
 }
 
-// unreachable reports whether err says Redis could not be reached or did not
-// answer in time, as opposed to an answer or a caller giving up.
-func unreachable(err error) bool {
-	// A caller's deadline passing is not counted either: on a busy host a
-	// check's 100 ms store budget can run out against a healthy Redis, and
-	// three in a row would turn reports away for a second. A Redis that
-	// refuses or drops connections, or a dial that times out, counts.
-	if err == nil || errors.Is(err, redis.Nil) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrCircuitOpen) {
-		return false
-	}
+// Outcomes of a command, for the breaker.
+const (
+	answered = iota // Redis replied, with a value, nil or an error reply
+	failed          // Redis could not be reached or did not answer
+	unknown         // the caller gave up, or the pool was exhausted
+)
+
+func outcome(ctx context.Context, err error) int {
 	var reply redis.Error
-	return !errors.As(err, &reply)
+	switch {
+	case err == nil, errors.Is(err, redis.Nil), errors.As(err, &reply):
+		return answered
+	case ctx.Err() != nil, errors.Is(err, redis.ErrPoolTimeout), errors.Is(err, ErrCircuitOpen):
+		return unknown
+	}
+	return failed // refused, reset, or a dial or read timeout of the client's own
 }
 
 var _ redis.Hook = (*Breaker)(nil)

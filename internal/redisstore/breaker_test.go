@@ -58,10 +58,20 @@ func TestBreaker(t *testing.T) {
 		t.Fatalf("a pipeline with the breaker open: %v, want ErrCircuitOpen", err)
 	}
 
-	srv.Resume(t)
-	if err := client.Get(ctx, "k").Err(); !errors.Is(err, redisstore.ErrCircuitOpen) {
-		t.Fatalf("before the cooldown has passed: %v, want ErrCircuitOpen", err)
+	// A probe whose caller gives up says nothing about Redis: the breaker
+	// stays open for another cooldown.
+	time.Sleep(cooldown)
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_ = client.Get(cancelled, "k").Err()
+	if !b.Open() {
+		t.Fatal("a probe whose caller gave up closed the breaker")
 	}
+	if err := client.Get(ctx, "k").Err(); !errors.Is(err, redisstore.ErrCircuitOpen) {
+		t.Fatalf("after a probe whose caller gave up: %v, want ErrCircuitOpen", err)
+	}
+
+	srv.Resume(t)
 	time.Sleep(cooldown)
 	if err := client.Get(ctx, "k").Err(); err != nil && !errors.Is(err, redis.Nil) { // Redis restarted empty
 		t.Fatalf("the probe after the cooldown: %v", err)
