@@ -32,7 +32,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	mrand "math/rand"
 	"net/http"
 	"os"
@@ -41,6 +40,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/aup-dev/aup/internal/tools/aupclient"
 )
 
 func main() {
@@ -113,38 +114,9 @@ func (c *common) context() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), c.duration)
 }
 
-// do sends one request and returns the status and body; a 2xx body is
-// decoded into out when out is not nil.
+// do sends one request to the service (aupclient.Do).
 func (c *common) do(ctx context.Context, method, path, key string, body []byte, out any) (int, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.url+path, rd)
-	if err != nil {
-		return 0, nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := c.client.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return resp.StatusCode, nil, err
-	}
-	if out != nil && resp.StatusCode/100 == 2 && len(b) > 0 {
-		if err := json.Unmarshal(b, out); err != nil {
-			return resp.StatusCode, b, fmt.Errorf("decode: %w", err)
-		}
-	}
-	return resp.StatusCode, b, nil
+	return aupclient.Do(ctx, c.client, method, c.url+path, key, body, out)
 }
 
 // failures counts failed requests and keeps the first one's story.
@@ -287,29 +259,6 @@ func reports(args []string) error {
 	return fail.err(label)
 }
 
-type claimedCase struct {
-	ID     string `json:"id"`
-	Kind   string `json:"kind"`
-	Target struct {
-		Type string `json:"type"`
-	} `json:"target"`
-	Lease *struct {
-		Moderator string `json:"moderator"`
-	} `json:"lease"`
-}
-
-// decision picks a decision the case accepts: keep or remove for content,
-// dismiss for anything else (a suspension proposal, an appeal).
-func decision(c claimedCase, r *mrand.Rand) []byte {
-	switch {
-	case c.Kind == "suspension" || c.Kind == "appeal" || c.Target.Type == "user":
-		return []byte(`{"action":"dismiss","reason":"benchreview: nothing to act on"}`)
-	case r.Intn(2) == 0:
-		return []byte(`{"action":"keep","reason":"benchreview: within the policy"}`)
-	}
-	return []byte(`{"action":"remove","categories":["spam"],"reason":"benchreview: advertising"}`)
-}
-
 func decide(args []string) error {
 	fs := flag.NewFlagSet("decide", flag.ExitOnError)
 	var c common
@@ -363,7 +312,7 @@ func decide(args []string) error {
 					return
 				}
 				t0 := time.Now()
-				var cs claimedCase
+				var cs aupclient.Case
 				code, msg, err := c.do(ctx, http.MethodPost, "/v1/review/claim", key, nil, &cs)
 				switch {
 				case err != nil && ctx.Err() != nil:
@@ -381,7 +330,7 @@ func decide(args []string) error {
 				t1 := time.Now()
 				// The decision is sent even when the run's time is up, so
 				// that no case is left claimed.
-				code, msg, err = c.do(context.WithoutCancel(ctx), http.MethodPost, "/v1/review/items/"+cs.ID+"/decision", key, decision(cs, r), nil)
+				code, msg, err = c.do(context.WithoutCancel(ctx), http.MethodPost, "/v1/review/items/"+cs.ID+"/decision", key, aupclient.Decision(cs, r, "benchreview"), nil)
 				switch {
 				case err != nil:
 					fail.add("POST decision: %v", err)

@@ -41,7 +41,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	mrand "math/rand"
 	"net/http"
 	"os"
@@ -54,6 +53,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/aup-dev/aup/internal/tools/aupclient"
 )
 
 func main() {
@@ -314,40 +315,16 @@ func (l *loader) earlier(r *mrand.Rand) string {
 	return l.sent[r.Intn(len(l.sent))]
 }
 
-// do sends one request and returns the status and body; a 2xx body is
-// decoded into out when out is not nil.
+// do sends body as JSON (none when nil) to the service (aupclient.Do).
 func (l *loader) do(ctx context.Context, method, path, key string, body any, out any) (int, []byte, error) {
-	var rd io.Reader
+	var b []byte
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
 			return 0, nil, err
 		}
-		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, l.c.url+path, rd)
-	if err != nil {
-		return 0, nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := l.client.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return resp.StatusCode, nil, err
-	}
-	if out != nil && resp.StatusCode/100 == 2 && len(b) > 0 {
-		if err := json.Unmarshal(b, out); err != nil {
-			return resp.StatusCode, b, fmt.Errorf("decode: %w", err)
-		}
-	}
-	return resp.StatusCode, b, nil
+	return aupclient.Do(ctx, l.client, method, l.c.url+path, key, b, out)
 }
 
 type checkRequest struct {
@@ -425,30 +402,10 @@ func (l *loader) reporter(ctx context.Context, seed int64) {
 	}
 }
 
-type claimedCase struct {
-	ID     string `json:"id"`
-	Kind   string `json:"kind"`
-	Target struct {
-		Type string `json:"type"`
-	} `json:"target"`
-}
-
-// decision picks a decision the case accepts: keep or remove for content,
-// dismiss for anything else (a suspension proposal, an appeal).
-func decision(c claimedCase, r *mrand.Rand) map[string]any {
-	switch {
-	case c.Kind == "suspension" || c.Kind == "appeal" || c.Target.Type == "user":
-		return map[string]any{"action": "dismiss", "reason": "load: nothing to act on"}
-	case r.Intn(2) == 0:
-		return map[string]any{"action": "keep", "reason": "load: within the policy"}
-	}
-	return map[string]any{"action": "remove", "categories": []string{"spam"}, "reason": "load: advertising"}
-}
-
 func (l *loader) moderator(ctx context.Context, key string, seed int64) {
 	r := mrand.New(mrand.NewSource(seed))
 	for ctx.Err() == nil {
-		var cs claimedCase
+		var cs aupclient.Case
 		t0 := time.Now()
 		code, body, err := l.do(ctx, http.MethodPost, "/v1/review/claim", key, nil, &cs)
 		if err != nil && ctx.Err() != nil {
@@ -469,7 +426,7 @@ func (l *loader) moderator(ctx context.Context, key string, seed int64) {
 		}
 		// Decided even when the time is up, so that no case stays claimed.
 		t1 := time.Now()
-		code, body, err = l.do(context.WithoutCancel(ctx), http.MethodPost, "/v1/review/items/"+cs.ID+"/decision", key, decision(cs, r), nil)
+		code, body, err = l.do(context.WithoutCancel(ctx), http.MethodPost, "/v1/review/items/"+cs.ID+"/decision", key, json.RawMessage(aupclient.Decision(cs, r, "load")), nil)
 		l.ops["decision"].done(code, time.Since(t1), err == nil && code == http.StatusOK, body, err)
 	}
 }
