@@ -9,7 +9,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/aup-dev/aup/internal/moderation"
 	"github.com/aup-dev/aup/internal/redisstore"
 	"github.com/aup-dev/aup/internal/redistest"
 	"github.com/aup-dev/aup/internal/review"
@@ -23,21 +22,7 @@ func TestCluster(t *testing.T) {
 	cluster := redistest.StartCluster(t)
 	client := cluster.Client(t)
 
-	t.Run("records contract", func(t *testing.T) {
-		storetest.TestRecords(t, func(*testing.T) review.Store {
-			return redisstore.NewRecords(client, redistest.Prefix())
-		})
-	})
-	t.Run("cache contract", func(t *testing.T) {
-		storetest.TestVerdictCache(t, func(*testing.T) moderation.VerdictCache {
-			return redisstore.New(client, redistest.Prefix())
-		})
-	})
-	t.Run("wave counter contract", func(t *testing.T) {
-		storetest.TestWaveCounter(t, func(_ *testing.T, maxUsers int) moderation.WaveCounter {
-			return redisstore.New(client, redistest.Prefix()).WithMaxWaveUsers(maxUsers)
-		})
-	})
+	testContracts(t, client)
 
 	t.Run("records in one slot", func(t *testing.T) {
 		for _, tc := range []struct{ prefix, want string }{

@@ -5,11 +5,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/aup-dev/aup/internal/moderation"
 	"github.com/aup-dev/aup/internal/redisstore"
 	"github.com/aup-dev/aup/internal/redistest"
-	"github.com/aup-dev/aup/internal/review"
-	"github.com/aup-dev/aup/internal/storetest"
 )
 
 // TestSentinel runs the store contracts through the client ParseURL makes
@@ -44,19 +41,5 @@ func TestSentinel(t *testing.T) {
 			t.Errorf("GET %s on the master = %q, %v; want the value set through the Sentinel", key, got, err)
 		}
 	})
-	t.Run("records contract", func(t *testing.T) {
-		storetest.TestRecords(t, func(*testing.T) review.Store {
-			return redisstore.NewRecords(client, redistest.Prefix())
-		})
-	})
-	t.Run("cache contract", func(t *testing.T) {
-		storetest.TestVerdictCache(t, func(*testing.T) moderation.VerdictCache {
-			return redisstore.New(client, redistest.Prefix())
-		})
-	})
-	t.Run("wave counter contract", func(t *testing.T) {
-		storetest.TestWaveCounter(t, func(_ *testing.T, maxUsers int) moderation.WaveCounter {
-			return redisstore.New(client, redistest.Prefix()).WithMaxWaveUsers(maxUsers)
-		})
-	})
+	testContracts(t, client)
 }
