@@ -437,26 +437,7 @@ func TestLeaseExpiryReturnsCase(t *testing.T) {
 	if a.ID != r.CaseID || a.Lease == nil || a.Lease.Moderator != "alice" {
 		t.Fatalf("alice's claim: %+v", a)
 	}
-	// While alice's lease runs, bob gets nothing. The check holds only for
-	// an answer that came back before the lease's end.
-	var b caseBody
-	code, err := call(http.MethodPost, s.base+"/v1/review/claim", modBKey, "", &b)
-	if code == http.StatusOK && time.Now().Before(a.Lease.Until) {
-		t.Fatalf("bob claimed %s while alice's lease ran until %s", b.ID, a.Lease.Until)
-	} else if code != http.StatusOK && code != http.StatusNoContent {
-		t.Fatalf("bob's first claim: %d %v", code, err)
-	}
-	deadline := time.Now().Add(15 * time.Second)
-	for code != http.StatusOK {
-		if time.Now().After(deadline) {
-			t.Fatalf("bob got no case 15s after alice's 1s lease began")
-		}
-		time.Sleep(100 * time.Millisecond)
-		b = caseBody{}
-		if code, err = call(http.MethodPost, s.base+"/v1/review/claim", modBKey, "", &b); code != http.StatusOK && code != http.StatusNoContent {
-			t.Fatalf("bob's claim: %d %v", code, err)
-		}
-	}
+	b := claimAfterLease(t, s.base, modBKey, a)
 	if b.ID != a.ID || b.Lease == nil || b.Lease.Moderator != "bob" {
 		t.Fatalf("bob's claim: %+v, want case %s leased to bob", b, a.ID)
 	}
@@ -468,6 +449,33 @@ func TestLeaseExpiryReturnsCase(t *testing.T) {
 	if out.Decision == nil || out.Decision.Moderator != "bob" {
 		t.Errorf("bob's decision: %+v", out)
 	}
+}
+
+// claimAfterLease claims through base with key while held's lease runs,
+// which must hand out nothing (checked only for answers that came back
+// before the lease's end), then until a case comes, within 15 s, and
+// returns it.
+func claimAfterLease(t *testing.T, base, key string, held caseBody) caseBody {
+	t.Helper()
+	var got caseBody
+	code, err := call(http.MethodPost, base+"/v1/review/claim", key, "", &got)
+	if code == http.StatusOK && time.Now().Before(held.Lease.Until) {
+		t.Fatalf("claimed %s while %s's lease ran until %s", got.ID, held.Lease.Moderator, held.Lease.Until)
+	} else if code != http.StatusOK && code != http.StatusNoContent {
+		t.Fatalf("first claim: %d %v", code, err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for code != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatalf("no case 15s after %s's lease began", held.Lease.Moderator)
+		}
+		time.Sleep(100 * time.Millisecond)
+		got = caseBody{}
+		if code, err = call(http.MethodPost, base+"/v1/review/claim", key, "", &got); code != http.StatusOK && code != http.StatusNoContent {
+			t.Fatalf("claim: %d %v", code, err)
+		}
+	}
+	return got
 }
 
 // TestConcurrentClaims has two moderators claim from many goroutines at once:
